@@ -1,0 +1,4 @@
+export * from './error-code';
+export * from './app.exception';
+export * from './common.exception';
+export * from './entities';

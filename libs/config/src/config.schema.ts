@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const num = (def: number) => z.coerce.number().default(def);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+/**
+ * Every environment variable the service reads, validated once at boot.
+ * A driver's settings are only required when that driver is chosen (see the refinements).
+ */
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PROCESS_ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+    HOST: z.string().default('0.0.0.0'),
+    PORT: int(3000, 0),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    BODY_LIMIT_BYTES: int(16 * 1024 * 1024, 1024),
+    SHUTDOWN_GRACE_MS: int(25_000, 0),
+
+    DATABASE_URL: z.string().url('DATABASE_URL must be a postgresql:// URL'),
+    DATABASE_POOL_SIZE: int(10, 1),
+    /** Role that generated SQL runs as: SELECT on business tables only, subject to row-level security. */
+    DATABASE_READER_ROLE: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/)
+      .default('pulse_ai_reader'),
+
+    REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+    /** Prefix for every Redis key and BullMQ queue, so several deployments (or test runs) can share one Redis. */
+    REDIS_PREFIX: z.string().default('pulse'),
+
+    ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters'),
+    /** 32 bytes, hex (64 chars) or base64: encrypts integration secrets (AES-256-GCM) and keys API-key hashes. */
+    INTEGRATION_SECRET_KEY: z.string().min(1, 'INTEGRATION_SECRET_KEY is required'),
+
+    DATA_DIR: z.string().default('./.data'),
+
+    EMBEDDING_PROVIDER: z.enum(['bundled', 'transformers', 'gateway']).default('bundled'),
+    EMBEDDING_MODEL: optionalString,
+    EMBEDDING_MODEL_DIR: optionalString,
+    EMBEDDING_THREADS: int(1, 1),
+    EMBEDDING_MAX_BATCH: int(32, 1),
+    EMBEDDING_BATCH_WAIT_MS: int(3, 0),
+    EMBEDDING_CACHE_SIZE: int(20_000, 0),
+    EMBEDDING_CACHE_TTL_S: int(3600, 0),
+    EMBEDDING_GATEWAY_URL: optionalString,
+    EMBEDDING_GATEWAY_KEY: optionalString,
+    EMBEDDING_GATEWAY_DIMENSIONS: z.coerce.number().int().positive().optional(),
+    EMBEDDING_GATEWAY_TIMEOUT_MS: int(20_000, 1),
+    EMBEDDING_GATEWAY_COST_PER_1K: num(0),
+
+    VECTOR_STORE: z.enum(['embedded', 'qdrant']).optional(),
+    QDRANT_URL: optionalString,
+    QDRANT_API_KEY: optionalString,
+    QDRANT_QUANTIZATION: bool.default('false'),
+    QDRANT_HNSW_M: int(16, 4),
+    QDRANT_HNSW_EF_CONSTRUCT: int(100, 4),
+    VECTOR_HNSW_M: int(16, 4),
+    VECTOR_HNSW_EF_CONSTRUCTION: int(200, 4),
+    VECTOR_HNSW_EF_SEARCH: int(128, 4),
+
+    VECTORIZE_CONCURRENCY: int(1, 1),
+    VECTORIZE_ATTEMPTS: int(5, 1),
+    RECONCILE_INTERVAL_S: int(300, 0),
+
+    SQL_ROW_LIMIT: int(1000, 1),
+    SQL_STATEMENT_TIMEOUT_MS: int(5000, 1),
+    SQL_MAX_COST: num(1e7),
+
+    LLM_BASE_URL: optionalString,
+    LLM_API_KEY: optionalString,
+    LLM_MODEL: optionalString,
+    LLM_TIMEOUT_MS: int(20_000, 1),
+    LLM_INPUT_COST_PER_1K: num(0),
+    LLM_OUTPUT_COST_PER_1K: num(0),
+
+    SEMANTIC_MODEL_PATH: optionalString,
+    QUERY_CACHE_TTL_S: int(3600, 0),
+    SEMANTIC_CACHE_THRESHOLD: num(0.92),
+
+    METRICS_TENANT_LABEL: z.enum(['none', 'hash', 'allowlist']).default('hash'),
+    METRICS_TENANT_ALLOWLIST: z.string().default(''),
+  })
+  .superRefine((env, ctx) => {
+    if (env.VECTOR_STORE === 'qdrant' && !env.QDRANT_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['QDRANT_URL'],
+        message: 'QDRANT_URL is required when VECTOR_STORE=qdrant',
+      });
+    }
+    if (env.EMBEDDING_PROVIDER === 'gateway' && !env.EMBEDDING_GATEWAY_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EMBEDDING_GATEWAY_URL'],
+        message: 'EMBEDDING_GATEWAY_URL is required when EMBEDDING_PROVIDER=gateway',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,4 @@
+export * from './database.module';
+export * from './prisma.service';
+export * from './pg-pool.service';
+export * from './redis.service';

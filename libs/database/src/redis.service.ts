@@ -1,0 +1,53 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import Redis, { type RedisOptions } from 'ioredis';
+import { AppConfig } from '@app/config';
+
+/**
+ * The shared Redis connection (caches, counters) plus a factory for dedicated connections (BullMQ needs its own).
+ * Commands fail fast while Redis is down instead of queueing forever, so callers can answer 503.
+ */
+@Injectable()
+export class RedisService implements OnModuleDestroy {
+  readonly client: Redis;
+  readonly prefix: string;
+
+  constructor(private readonly config: AppConfig) {
+    this.prefix = config.redis.prefix;
+    this.client = this.create({ maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  }
+
+  /** Options BullMQ requires: no per-request retry limit, offline queue on. */
+  connectionOptions(): RedisOptions {
+    return { ...this.baseOptions(), maxRetriesPerRequest: null };
+  }
+
+  create(overrides: RedisOptions = {}): Redis {
+    const client = new Redis(this.config.redis.url, { ...this.baseOptions(), ...overrides });
+    client.on('error', () => undefined);
+    return client;
+  }
+
+  key(...parts: string[]): string {
+    return [this.prefix, ...parts].join(':');
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.client.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  private baseOptions(): RedisOptions {
+    return {
+      lazyConnect: false,
+      connectTimeout: 2000,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+    };
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
