@@ -130,12 +130,18 @@ export class AppConfig {
       timeoutMs: e.LLM_TIMEOUT_MS,
       inputCostPer1k: e.LLM_INPUT_COST_PER_1K,
       outputCostPer1k: e.LLM_OUTPUT_COST_PER_1K,
+      maxRetries: e.LLM_MAX_RETRIES,
+      retryBaseMs: e.LLM_RETRY_BASE_MS,
+      maxTokens: e.LLM_MAX_TOKENS,
+      breakerFailures: e.LLM_BREAKER_FAILURES,
+      breakerHalfOpenMs: e.LLM_BREAKER_HALF_OPEN_MS,
     };
   }
 
   get query() {
     return {
       semanticModelPath: this.env.SEMANTIC_MODEL_PATH,
+      semanticMinConfidence: this.env.SEMANTIC_MIN_CONFIDENCE,
       cacheTtlS: this.env.QUERY_CACHE_TTL_S,
       semanticCacheThreshold: this.env.SEMANTIC_CACHE_THRESHOLD,
     };

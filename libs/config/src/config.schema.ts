@@ -78,8 +78,18 @@ export const envSchema = z
     LLM_TIMEOUT_MS: int(20_000, 1),
     LLM_INPUT_COST_PER_1K: num(0),
     LLM_OUTPUT_COST_PER_1K: num(0),
+    /** Retries after the first attempt on 429/5xx/network errors, with exponential backoff from LLM_RETRY_BASE_MS. */
+    LLM_MAX_RETRIES: int(2, 0),
+    LLM_RETRY_BASE_MS: int(250, 1),
+    /** Output cap sent when a caller gives none; it bounds the cost reserved against a tenant's budget. */
+    LLM_MAX_TOKENS: int(1024, 1),
+    /** Consecutive failed calls that open a provider's circuit for one tenant, and how long it stays open. */
+    LLM_BREAKER_FAILURES: int(3, 1),
+    LLM_BREAKER_HALF_OPEN_MS: int(30_000, 1),
 
     SEMANTIC_MODEL_PATH: optionalString,
+    /** Planner confidence in [0,1] at or above which a question takes the zero-cost semantic route. */
+    SEMANTIC_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.7),
     QUERY_CACHE_TTL_S: int(3600, 0),
     SEMANTIC_CACHE_THRESHOLD: num(0.92),
 

@@ -70,7 +70,9 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {}): Promise<OpenAiTestServer> {
+export async function startOpenAiTestServer(
+  options: OpenAiTestServerOptions = {},
+): Promise<OpenAiTestServer> {
   let script = [...(options.script ?? [])];
   let fallback: Behaviour = options.fallback ?? { kind: 'ok' };
   const requests: RecordedRequest[] = [];
@@ -86,7 +88,11 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
         object: 'chat.completion',
         model: chat.model,
         choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: tokens(prompt), completion_tokens: tokens(content), total_tokens: tokens(prompt) + tokens(content) },
+        usage: {
+          prompt_tokens: tokens(prompt),
+          completion_tokens: tokens(content),
+          total_tokens: tokens(prompt) + tokens(content),
+        },
       });
       return;
     }
@@ -116,7 +122,11 @@ export async function startOpenAiTestServer(options: OpenAiTestServerOptions = {
         case 'ok':
           return answer(path, body, res);
         case 'status':
-          return send(res, behaviour.status, behaviour.body ?? { error: { message: `scripted ${behaviour.status}` } });
+          return send(
+            res,
+            behaviour.status,
+            behaviour.body ?? { error: { message: `scripted ${behaviour.status}` } },
+          );
         case 'malformed':
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end('{"choices": [ {"message": ');

@@ -1,0 +1,93 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
+import { AppException, ErrorCode } from '@app/common';
+import { statusOf } from './error-status';
+
+interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+  requestId: string;
+}
+
+/**
+ * Nest turns Fastify's body-parser errors into plain HttpExceptions carrying only the message, so malformed
+ * JSON is recognised by Fastify's own message texts.
+ */
+const MALFORMED_JSON_MESSAGES = new Set([
+  new errorCodes.FST_ERR_CTP_INVALID_JSON_BODY().message,
+  new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY().message,
+]);
+
+function fromHttpException(err: HttpException): [ErrorCode, string, unknown?] {
+  const status = err.getStatus();
+  const response = err.getResponse();
+  const message =
+    typeof response === 'object' && response !== null && 'message' in response
+      ? response.message
+      : err.message;
+  const text = Array.isArray(message) ? message.join('; ') : String(message);
+  switch (status) {
+    case 401:
+      return [ErrorCode.UNAUTHORIZED, text];
+    case 403:
+      return [ErrorCode.FORBIDDEN, text];
+    case 404:
+      return [ErrorCode.NOT_FOUND, text];
+    case 409:
+      return [ErrorCode.CONFLICT, text];
+    case 413:
+      return [ErrorCode.PAYLOAD_TOO_LARGE, text];
+    case 415:
+      return [ErrorCode.UNSUPPORTED_MEDIA_TYPE, text];
+    case 429:
+      return [ErrorCode.RATE_LIMITED, text];
+    case 503:
+      return [ErrorCode.DEPENDENCY_UNAVAILABLE, text];
+    case 400:
+      return MALFORMED_JSON_MESSAGES.has(text) || text.startsWith('Unexpected token') || text.includes('JSON')
+        ? [ErrorCode.MALFORMED_JSON, text]
+        : [ErrorCode.VALIDATION_FAILED, text];
+    default:
+      return status >= 500
+        ? [ErrorCode.INTERNAL_ERROR, 'Internal error']
+        : [ErrorCode.VALIDATION_FAILED, text];
+  }
+}
+
+/**
+ * Every error leaves as `{"error": {"code", "message", "details"?}, "requestId"}`. Module exceptions map by
+ * code; anything unexpected becomes a 500 whose request id is in both the body and the log.
+ */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const request = ctx.getRequest<FastifyRequest>();
+    const reply = ctx.getResponse<FastifyReply>();
+    let code: ErrorCode;
+    let message: string;
+    let details: unknown;
+
+    if (exception instanceof AppException) {
+      const appException = exception as AppException<ErrorCode>;
+      ({ code, message } = appException);
+      details = appException.details;
+    } else if (exception instanceof HttpException) {
+      [code, message, details] = fromHttpException(exception);
+    } else {
+      [code, message] = [ErrorCode.INTERNAL_ERROR, 'Internal error'];
+    }
+
+    const status = statusOf(code);
+    if (status >= 500 && code !== ErrorCode.DEPENDENCY_UNAVAILABLE) {
+      this.logger.error({ err: exception, requestId: request.id }, 'Unhandled error');
+    }
+    const body: ErrorBody = {
+      error: { code, message, ...(details === undefined ? {} : { details }) },
+      requestId: String(request.id),
+    };
+    if (code === ErrorCode.DEPENDENCY_UNAVAILABLE) void reply.header('retry-after', '5');
+    void reply.status(status).send(body);
+  }
+}

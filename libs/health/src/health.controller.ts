@@ -1,0 +1,64 @@
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { ReadinessRegistry } from './readiness.registry';
+
+/** A check that has not answered within this time counts as down (a hung dependency must not hang the probe). */
+const CHECK_TIMEOUT_MS = 1500;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref(),
+    ),
+  ]);
+}
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly registry: ReadinessRegistry,
+  ) {}
+
+  /** 200 while the process runs: Kubernetes restarts the pod only when this fails. */
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  /**
+   * 200 when every dependency this process needs is usable, else 503. Both carry Terminus's body with one
+   * entry per dependency (the documented exception to the error shape: probes and people read it as is).
+   */
+  @Get('ready')
+  @HealthCheck()
+  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    try {
+      return await this.check();
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      void reply.status(503);
+      return err.getResponse();
+    }
+  }
+
+  private check() {
+    return this.health.check(
+      this.registry.entries().map(([name, check]) => async () => {
+        const indicator = this.indicators.check(name);
+        try {
+          const result = await withTimeout(check(), CHECK_TIMEOUT_MS);
+          const { up, ...details } = typeof result === 'boolean' ? { up: result } : result;
+          return up ? indicator.up(details) : indicator.down(details);
+        } catch (err) {
+          return indicator.down({ message: err instanceof Error ? err.message : String(err) });
+        }
+      }),
+    );
+  }
+}

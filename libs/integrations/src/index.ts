@@ -1,0 +1,5 @@
+export * from './integrations.module';
+export * from './integrations.service';
+export * from './integrations.exception';
+export * from './secret-box';
+export * from './dto/integration.dto';

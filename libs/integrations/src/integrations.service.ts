@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import type { Integration } from '@prisma/client';
+import { PrismaService } from '@app/database';
+import { ErrorCode } from '@app/common';
+import type { IntegrationDto, IntegrationKind, PutIntegrationDto } from './dto/integration.dto';
+import { IntegrationsException } from './integrations.exception';
+import { SecretBox } from './secret-box';
+
+/** An integration with its secret decrypted, for the providers that call it. Never leaves the process. */
+export interface ResolvedIntegration extends Omit<Integration, 'apiKeyEncrypted'> {
+  apiKey?: string;
+}
+
+type ChangeListener = (tenantId: string) => void;
+
+/** Per-tenant AI provider settings (the "integration table"); secrets encrypted at rest. */
+@Injectable()
+export class IntegrationsService {
+  private readonly listeners: ChangeListener[] = [];
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  /** Provider registries subscribe so a change takes effect on the next call. */
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  async put(tenantId: string, name: string, body: PutIntegrationDto): Promise<IntegrationDto> {
+    const fields = {
+      kind: body.kind,
+      provider: body.provider,
+      baseUrl: body.baseUrl,
+      model: body.model,
+      tier: body.tier ?? 'any',
+      inputCostPer1k: body.inputCostPer1k ?? 0,
+      outputCostPer1k: body.outputCostPer1k ?? 0,
+      timeoutMs: body.timeoutMs ?? 20_000,
+      enabled: body.enabled ?? true,
+      priority: body.priority ?? 0,
+      // undefined keeps the stored key; null removes it.
+      ...(body.apiKey === undefined
+        ? {}
+        : { apiKeyEncrypted: body.apiKey === null ? null : this.secrets.encrypt(body.apiKey) }),
+    };
+    const row = await this.prisma.integration.upsert({
+      where: { tenantId_name: { tenantId, name } },
+      create: { tenantId, name, ...fields },
+      update: fields,
+    });
+    this.changed(tenantId);
+    return this.toDto(row);
+  }
+
+  async list(tenantId: string): Promise<IntegrationDto[]> {
+    const rows = await this.prisma.integration.findMany({
+      where: { tenantId },
+      orderBy: [{ priority: 'asc' }, { name: 'asc' }],
+    });
+    return rows.map((r) => this.toDto(r));
+  }
+
+  async remove(tenantId: string, name: string): Promise<void> {
+    const { count } = await this.prisma.integration.deleteMany({ where: { tenantId, name } });
+    if (count === 0) throw new IntegrationsException(ErrorCode.NOT_FOUND, `Integration "${name}" not found`);
+    this.changed(tenantId);
+  }
+
+  /** Enabled integrations of one kind with decrypted secrets, for provider construction. */
+  async resolveEnabled(tenantId: string, kind: IntegrationKind): Promise<ResolvedIntegration[]> {
+    const rows = await this.prisma.integration.findMany({
+      where: { tenantId, kind, enabled: true },
+      orderBy: [{ priority: 'asc' }, { name: 'asc' }],
+    });
+    return rows.map(({ apiKeyEncrypted, ...rest }) => ({
+      ...rest,
+      apiKey: apiKeyEncrypted ? this.secrets.decrypt(apiKeyEncrypted) : undefined,
+    }));
+  }
+
+  private changed(tenantId: string): void {
+    for (const listener of this.listeners) listener(tenantId);
+  }
+
+  private toDto(row: Integration): IntegrationDto {
+    return {
+      name: row.name,
+      kind: row.kind,
+      provider: row.provider,
+      baseUrl: row.baseUrl,
+      model: row.model,
+      hasApiKey: row.apiKeyEncrypted !== null,
+      tier: row.tier,
+      inputCostPer1k: row.inputCostPer1k,
+      outputCostPer1k: row.outputCostPer1k,
+      timeoutMs: row.timeoutMs,
+      enabled: row.enabled,
+      priority: row.priority,
+      createdAt: row.createdAt.toISOString(),
+      updatedAt: row.updatedAt.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { AppConfig } from '@app/config';
+import { PrismaService } from '@app/database';
+import { ErrorCode } from '@app/common';
+import { TenancyException } from './tenancy.exception';
+
+export interface ResolvedKey {
+  keyId: string;
+  tenantId: string;
+  tenantSlug: string;
+}
+
+const KEY_PATTERN = /^pulse_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+/** Verified keys are remembered briefly so hot routes skip the database; revocation clears this process's entry. */
+const VERIFIED_TTL_MS = 10_000;
+const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+
+/**
+ * API keys look like `pulse_<12-char prefix>_<43-char secret>`. Only the prefix is stored in clear (for lookup);
+ * the whole key is kept as an HMAC-SHA256 under the server's secret, so a database leak reveals no usable key.
+ */
+@Injectable()
+export class ApiKeyService {
+  private readonly verified = new LRUCache<string, ResolvedKey>({ max: 10_000, ttl: VERIFIED_TTL_MS });
+  private readonly lastUsedWritten = new Map<string, number>();
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async create(tenantId: string): Promise<{ id: string; apiKey: string }> {
+    const prefix = randomBytes(9).toString('base64url').replace(/[-_]/g, 'x').slice(0, 12);
+    const apiKey = `pulse_${prefix}_${randomBytes(32).toString('base64url')}`;
+    const row = await this.prisma.apiKey.create({ data: { tenantId, prefix, hash: this.hash(apiKey) } });
+    return { id: row.id, apiKey };
+  }
+
+  async revoke(keyId: string): Promise<void> {
+    const result = await this.prisma.apiKey.updateMany({
+      where: { id: keyId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    if (result.count === 0) {
+      const exists = await this.prisma.apiKey.count({ where: { id: keyId } });
+      if (!exists) throw new TenancyException(ErrorCode.NOT_FOUND, `API key ${keyId} not found`);
+    }
+    for (const [key, value] of this.verified.entries()) if (value.keyId === keyId) this.verified.delete(key);
+  }
+
+  /** Returns the key's tenant, or throws UNAUTHORIZED for a malformed, unknown or revoked key. */
+  async resolve(apiKey: string): Promise<ResolvedKey> {
+    const cached = this.verified.get(apiKey);
+    if (cached) return cached;
+    const match = KEY_PATTERN.exec(apiKey);
+    if (!match) throw new TenancyException(ErrorCode.UNAUTHORIZED, 'Invalid API key');
+    const row = await this.prisma.apiKey.findUnique({
+      where: { prefix: match[1] },
+      include: { tenant: true },
+    });
+    if (!row || row.revokedAt || !this.matches(apiKey, row.hash)) {
+      throw new TenancyException(ErrorCode.UNAUTHORIZED, 'Invalid or revoked API key');
+    }
+    const resolved = { keyId: row.id, tenantId: row.tenantId, tenantSlug: row.tenant.slug };
+    this.verified.set(apiKey, resolved);
+    this.touch(row.id);
+    return resolved;
+  }
+
+  private touch(keyId: string): void {
+    const now = Date.now();
+    if (now - (this.lastUsedWritten.get(keyId) ?? 0) < LAST_USED_WRITE_INTERVAL_MS) return;
+    this.lastUsedWritten.set(keyId, now);
+    void this.prisma.apiKey
+      .update({ where: { id: keyId }, data: { lastUsedAt: new Date(now) } })
+      .catch(() => undefined);
+  }
+
+  private hash(apiKey: string): string {
+    return createHmac('sha256', this.config.secretKey).update(apiKey).digest('hex');
+  }
+
+  private matches(apiKey: string, storedHash: string): boolean {
+    const a = Buffer.from(this.hash(apiKey), 'hex');
+    const b = Buffer.from(storedHash, 'hex');
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+}

@@ -1,0 +1,42 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { ErrorCode } from '@app/common';
+import { TenancyException } from '../tenancy.exception';
+import { TenantContext } from '../tenant-context';
+import { bearerToken } from './bearer';
+import { CredentialResolver } from './credential.resolver';
+import { ACCESS_KEY, type Access } from './access.decorator';
+
+/**
+ * One guard for every protected route; `@Access(...)` says who may call it. Routes without `@Access`
+ * are public (health, metrics, docs).
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly credentials: CredentialResolver,
+    private readonly context: TenantContext,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS_KEY, [
+      ctx.getHandler(),
+      ctx.getClass(),
+    ]);
+    if (!access) return true;
+    const request = ctx.switchToHttp().getRequest<FastifyRequest>();
+    const caller = await this.credentials.resolve(bearerToken(request));
+    if (access === 'admin' && caller.kind !== 'admin') {
+      throw new TenancyException(ErrorCode.FORBIDDEN, 'This route needs the admin token');
+    }
+    if (access === 'tenant' && caller.kind !== 'tenant') {
+      throw new TenancyException(ErrorCode.FORBIDDEN, 'This route needs a tenant API key');
+    }
+    this.context.set(caller);
+    // For the request log line, written after the CLS context has closed.
+    (request.raw as { tenantId?: string }).tenantId = caller.tenantId;
+    return true;
+  }
+}

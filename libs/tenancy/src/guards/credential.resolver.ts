@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { AppConfig } from '@app/config';
+import { ErrorCode } from '@app/common';
+import { ApiKeyService } from '../api-key.service';
+import { TenancyException } from '../tenancy.exception';
+import type { Caller } from '../tenant-context';
+
+/** Turns a bearer token into a caller: the admin, a tenant, or a 401. */
+@Injectable()
+export class CredentialResolver {
+  private readonly adminDigest: Buffer;
+
+  constructor(
+    config: AppConfig,
+    private readonly apiKeys: ApiKeyService,
+  ) {
+    this.adminDigest = createHash('sha256').update(config.auth.adminToken).digest();
+  }
+
+  async resolve(token: string | undefined): Promise<Caller> {
+    if (!token) throw new TenancyException(ErrorCode.UNAUTHORIZED, 'Missing bearer token');
+    if (this.isAdmin(token)) return { kind: 'admin' };
+    const key = await this.apiKeys.resolve(token);
+    return { kind: 'tenant', tenantId: key.tenantId, tenantSlug: key.tenantSlug, apiKeyId: key.keyId };
+  }
+
+  private isAdmin(token: string): boolean {
+    return timingSafeEqual(createHash('sha256').update(token).digest(), this.adminDigest);
+  }
+}

@@ -1,0 +1,6 @@
+export * from './tenancy.module';
+export * from './tenancy.exception';
+export * from './tenant-context';
+export * from './tenant.service';
+export * from './api-key.service';
+export * from './guards/access.decorator';

@@ -1,0 +1,23 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AdminController } from './admin.controller';
+import { ApiKeyService } from './api-key.service';
+import { AuthGuard } from './guards/auth.guard';
+import { CredentialResolver } from './guards/credential.resolver';
+import { TenantContext } from './tenant-context';
+import { TenantService } from './tenant.service';
+
+/** Tenants, API keys and the request's caller. Registers the global AuthGuard (routes opt in with @Access). */
+@Global()
+@Module({
+  controllers: [AdminController],
+  providers: [
+    ApiKeyService,
+    TenantService,
+    TenantContext,
+    CredentialResolver,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [ApiKeyService, TenantService, TenantContext],
+})
+export class TenancyModule {}
