@@ -1,14 +1,9 @@
 import { startTestApp, type TestApp } from './support/test-app';
 import { TestRedisServer } from './support/redis-server';
+import { eventually as poll } from './support/eventually';
 
-async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('condition not met in time');
-}
+const eventually = (check: () => Promise<boolean>, timeoutMs = 15_000) =>
+  poll(check, { timeoutMs, what: 'readiness' });
 
 describe('Health probes', () => {
   let redis: TestRedisServer;

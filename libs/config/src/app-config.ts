@@ -144,6 +144,7 @@ export class AppConfig {
       semanticMinConfidence: this.env.SEMANTIC_MIN_CONFIDENCE,
       cacheTtlS: this.env.QUERY_CACHE_TTL_S,
       semanticCacheThreshold: this.env.SEMANTIC_CACHE_THRESHOLD,
+      fixedNow: this.env.QUERY_FIXED_NOW ? new Date(this.env.QUERY_FIXED_NOW) : undefined,
     };
   }
 

@@ -92,6 +92,18 @@ export const envSchema = z
     SEMANTIC_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.7),
     QUERY_CACHE_TTL_S: int(3600, 0),
     SEMANTIC_CACHE_THRESHOLD: num(0.92),
+    /**
+     * ISO-8601 instant that relative time windows ("last week") are resolved against instead of the wall clock:
+     * for demos and tests over a static dataset. Unset in production.
+     */
+    QUERY_FIXED_NOW: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined || v === '' ? undefined : v))
+      .refine(
+        (v) => v === undefined || !Number.isNaN(Date.parse(v)),
+        'QUERY_FIXED_NOW must be an ISO-8601 timestamp',
+      ),
 
     METRICS_TENANT_LABEL: z.enum(['none', 'hash', 'allowlist']).default('hash'),
     METRICS_TENANT_ALLOWLIST: z.string().default(''),
@@ -104,11 +116,27 @@ export const envSchema = z
         message: 'QDRANT_URL is required when VECTOR_STORE=qdrant',
       });
     }
+    const store = env.VECTOR_STORE ?? (env.QDRANT_URL ? 'qdrant' : 'embedded');
+    if (store === 'embedded' && env.PROCESS_ROLE !== 'all') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PROCESS_ROLE'],
+        message:
+          'The embedded vector store lives in one process: use PROCESS_ROLE=all, or set QDRANT_URL to split api and worker',
+      });
+    }
     if (env.EMBEDDING_PROVIDER === 'gateway' && !env.EMBEDDING_GATEWAY_URL) {
       ctx.addIssue({
         code: 'custom',
         path: ['EMBEDDING_GATEWAY_URL'],
         message: 'EMBEDDING_GATEWAY_URL is required when EMBEDDING_PROVIDER=gateway',
+      });
+    }
+    if (env.EMBEDDING_PROVIDER === 'gateway' && !env.EMBEDDING_MODEL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EMBEDDING_MODEL'],
+        message: 'EMBEDDING_MODEL is required when EMBEDDING_PROVIDER=gateway',
       });
     }
   });

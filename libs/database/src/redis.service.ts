@@ -16,9 +16,22 @@ export class RedisService implements OnModuleDestroy {
     this.client = this.create({ maxRetriesPerRequest: 1, enableOfflineQueue: false });
   }
 
-  /** Options BullMQ requires: no per-request retry limit, offline queue on. */
+  /**
+   * Options (not a client) for BullMQ: no per-request retry limit, offline queue on. Given options, BullMQ owns
+   * and closes its connections; a client passed in would stay open after shutdown.
+   */
   connectionOptions(): RedisOptions {
-    return { ...this.baseOptions(), maxRetriesPerRequest: null };
+    const url = new URL(this.config.redis.url);
+    return {
+      ...this.baseOptions(),
+      host: url.hostname,
+      port: Number(url.port || 6379),
+      username: decodeURIComponent(url.username) || undefined,
+      password: decodeURIComponent(url.password) || undefined,
+      db: Number(url.pathname.slice(1) || 0),
+      tls: url.protocol === 'rediss:' ? {} : undefined,
+      maxRetriesPerRequest: null,
+    };
   }
 
   create(overrides: RedisOptions = {}): Redis {

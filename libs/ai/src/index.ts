@@ -1,0 +1,3 @@
+export * from './sql';
+export * from './semantic';
+export * from './providers';

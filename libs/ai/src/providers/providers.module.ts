@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { CostLedgerService } from './cost-ledger.service';
+import { LlmBudgetService } from './llm-budget.service';
+import { LlmProviderRegistry } from './llm-provider-registry.service';
+import { LlmRouter } from './llm-router.service';
+
+/** LLM providers, routing, budgets and the cost ledger. Needs the global Config, Database and Integrations modules. */
+@Module({
+  providers: [CostLedgerService, LlmBudgetService, LlmProviderRegistry, LlmRouter],
+  exports: [CostLedgerService, LlmBudgetService, LlmProviderRegistry, LlmRouter],
+})
+export class ProvidersModule {}

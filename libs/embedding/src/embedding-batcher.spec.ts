@@ -1,0 +1,106 @@
+import { EmbeddingBatcher } from './embedding-batcher';
+import { CountingProvider } from './testing/counting-provider.fixture';
+
+const text = (i: number) => `work item ${i}: checkout latency regression`;
+
+describe('EmbeddingBatcher', () => {
+  it('coalesces concurrent single-text callers into full batches and gives each caller its own vector', async () => {
+    const provider = new CountingProvider(8);
+    const batcher = new EmbeddingBatcher(provider, 8, 5);
+
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => batcher.submit([text(i)])[0]));
+
+    expect(provider.batches.map((b) => b.length)).toEqual([8, 8, 4]);
+    results.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(CountingProvider.vectorOf(text(i)))));
+  });
+
+  it('keeps each caller’s order when callers’ texts are interleaved in one batch', async () => {
+    const provider = new CountingProvider(32);
+    const batcher = new EmbeddingBatcher(provider, 32, 5);
+    const a = ['a1', 'a2', 'a3'];
+    const b = ['b1', 'b2'];
+
+    const [ra, rb] = await Promise.all([Promise.all(batcher.submit(a)), Promise.all(batcher.submit(b))]);
+
+    expect(provider.batches).toEqual([[...a, ...b]]);
+    expect(ra.map((v) => Array.from(v))).toEqual(a.map((t) => Array.from(CountingProvider.vectorOf(t))));
+    expect(rb.map((v) => Array.from(v))).toEqual(b.map((t) => Array.from(CountingProvider.vectorOf(t))));
+  });
+
+  it('queues texts while the model is busy and sends them together when it frees up', async () => {
+    const provider = new CountingProvider(32);
+    const batcher = new EmbeddingBatcher(provider, 32, 5);
+    provider.hold();
+    const first = batcher.submit(['first']);
+    await new Promise((r) => setImmediate(r));
+    const later = Array.from({ length: 10 }, (_, i) => batcher.submit([text(i)])[0]);
+    expect(provider.batches).toEqual([['first']]);
+
+    provider.release();
+    await Promise.all([...first, ...later]);
+
+    expect(provider.batches.map((b) => b.length)).toEqual([1, 10]);
+  });
+
+  it('does not hold a lone caller for the wait window when the model is idle', async () => {
+    const provider = new CountingProvider(8);
+    // A wait longer than the test timeout: the call only completes if an idle model starts at once.
+    const batcher = new EmbeddingBatcher(provider, 8, 10 * 60_000);
+
+    const [v] = await Promise.all(batcher.submit(['alone']));
+
+    expect(Array.from(v)).toEqual(Array.from(CountingProvider.vectorOf('alone')));
+  });
+
+  it('splits one large request into batches of at most maxBatch, in order', async () => {
+    const provider = new CountingProvider(8);
+    const batcher = new EmbeddingBatcher(provider, 8, 5);
+    const texts = Array.from({ length: 19 }, (_, i) => text(i));
+
+    const vectors = await Promise.all(batcher.submit(texts));
+
+    expect(provider.batches.map((b) => b.length)).toEqual([8, 8, 3]);
+    expect(provider.batches.flat()).toEqual(texts);
+    vectors.forEach((v, i) => expect(Array.from(v)).toEqual(Array.from(CountingProvider.vectorOf(texts[i]))));
+  });
+
+  it('fails only the callers of a failed batch; the next batch succeeds', async () => {
+    const provider = new CountingProvider(2);
+    const batcher = new EmbeddingBatcher(provider, 2, 5);
+    provider.failures = [new Error('model crashed')];
+
+    const results = await Promise.allSettled(batcher.submit(['x1', 'x2', 'y1', 'y2']));
+
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((results[0] as PromiseRejectedResult).reason).toEqual(new Error('model crashed'));
+  });
+
+  it('runs up to `concurrency` batches at once for a remote provider', async () => {
+    const provider = new CountingProvider(2, 1000, 3);
+    const batcher = new EmbeddingBatcher(provider, 2, 5);
+    provider.hold();
+
+    const pending = batcher.submit(Array.from({ length: 8 }, (_, i) => text(i)));
+    await new Promise((r) => setImmediate(r));
+    expect(provider.batches).toHaveLength(3);
+    expect(batcher.queued).toBe(2);
+
+    provider.release();
+    await Promise.all(pending);
+    expect(provider.batches.map((b) => b.length)).toEqual([2, 2, 2, 2]);
+  });
+
+  it('reports each batch with its size and outcome', async () => {
+    const provider = new CountingProvider(4);
+    const reports: { size: number; ok: boolean }[] = [];
+    const batcher = new EmbeddingBatcher(provider, 4, 5, ({ size, ok }) => reports.push({ size, ok }));
+    provider.failures = [new Error('boom')];
+
+    await Promise.allSettled(batcher.submit(['1', '2', '3', '4', '5']));
+
+    expect(reports).toEqual([
+      { size: 4, ok: false },
+      { size: 1, ok: true },
+    ]);
+  });
+});

@@ -1,0 +1,37 @@
+import { Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ENTITIES } from '@app/common';
+import { Access } from '@app/tenancy';
+import { RecordStore } from './record-store';
+import { ReconcilerService } from './reconciler.service';
+import { VectorizeQueueService } from './vectorize-queue.service';
+
+@ApiTags('admin')
+@Access('admin')
+@Controller('v1/admin/etl')
+export class EtlAdminController {
+  constructor(
+    private readonly queue: VectorizeQueueService,
+    private readonly records: RecordStore,
+    private readonly reconciler: ReconcilerService,
+  ) {}
+
+  /** Retries every job in the failed set and clears the records' failure marks. */
+  @Post('retry-failed')
+  @HttpCode(200)
+  @ApiOkResponse({ description: '{ retried, recordsCleared }' })
+  async retryFailed(): Promise<{ retried: number; recordsCleared: number }> {
+    const failed = await this.queue.vectorize.getFailed(0, -1);
+    let recordsCleared = 0;
+    for (const entity of ENTITIES) recordsCleared += await this.records.clearErrors(undefined, entity);
+    await Promise.all(failed.map((job) => job.retry()));
+    return { retried: failed.length, recordsCleared };
+  }
+
+  /** Starts a reconcile pass now instead of waiting for the schedule. */
+  @Post('reconcile')
+  @HttpCode(202)
+  async reconcile(): Promise<{ jobId: string }> {
+    return { jobId: await this.reconciler.runNow() };
+  }
+}

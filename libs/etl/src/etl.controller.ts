@@ -1,0 +1,77 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ErrorCode, ENTITIES, type Entity } from '@app/common';
+import { Access, TenantContext } from '@app/tenancy';
+import { BackfillRequestDto, BatchStatusDto, IngestRecordsDto, IngestResultDto } from './dto/ingest.dto';
+import { EntityPipe } from './entity.pipe';
+import { EtlException } from './etl.exception';
+import { EtlStatusService } from './etl-status.service';
+import { IngestService } from './ingest.service';
+import { RecordDeletionService } from './record-deletion.service';
+import { VectorizeQueueService } from './vectorize-queue.service';
+
+@ApiTags('etl')
+@Access('tenant')
+@Controller('v1/etl')
+export class EtlController {
+  constructor(
+    private readonly ingest: IngestService,
+    private readonly deletion: RecordDeletionService,
+    private readonly status: EtlStatusService,
+    private readonly queue: VectorizeQueueService,
+    private readonly context: TenantContext,
+  ) {}
+
+  @Post(':entity/records')
+  @HttpCode(202)
+  @ApiParam({ name: 'entity', enum: ENTITIES })
+  @ApiAcceptedResponse({ type: IngestResultDto })
+  upsert(
+    @Param('entity', EntityPipe) entity: Entity,
+    @Body() body: IngestRecordsDto,
+  ): Promise<IngestResultDto> {
+    return this.ingest.ingest(this.context.tenantId, entity, body.records);
+  }
+
+  @Delete(':entity/records/:externalId')
+  @HttpCode(204)
+  @ApiParam({ name: 'entity', enum: ENTITIES })
+  @ApiNoContentResponse({ description: 'The record and its vector are gone' })
+  async remove(
+    @Param('entity', EntityPipe) entity: Entity,
+    @Param('externalId') externalId: string,
+  ): Promise<void> {
+    if (externalId.length > 128)
+      throw new EtlException(ErrorCode.VALIDATION_FAILED, 'externalId is at most 128 characters');
+    await this.deletion.remove(this.context.tenantId, entity, externalId);
+  }
+
+  @Get('batches/:batchId')
+  @ApiOkResponse({ type: BatchStatusDto })
+  batch(@Param('batchId') batchId: string): Promise<BatchStatusDto> {
+    return this.status.batch(this.context.tenantId, batchId);
+  }
+
+  @Get('status')
+  getStatus() {
+    return this.status.status(this.context.tenantId);
+  }
+
+  @Post('backfill')
+  @HttpCode(202)
+  async backfill(@Body() body: BackfillRequestDto): Promise<{ jobId: string }> {
+    const jobId = await this.queue
+      .queueBackfill({
+        tenantId: this.context.tenantId,
+        entities: body.entity ? [body.entity] : [...ENTITIES],
+        mode: 'stale',
+      })
+      .catch((err: unknown) => {
+        throw new EtlException(
+          ErrorCode.DEPENDENCY_UNAVAILABLE,
+          `The job queue is unavailable: ${String(err)}`,
+        );
+      });
+    return { jobId };
+  }
+}

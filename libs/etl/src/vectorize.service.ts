@@ -1,0 +1,144 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppException, type Entity } from '@app/common';
+import { EmbeddingService } from '@app/embedding';
+import { MetricsService } from '@app/metrics';
+import { VectorStore, type CollectionSpec, type VectorPoint } from '@app/vector';
+import { ENTITY_DEFINITIONS } from './entities/entity-definition';
+import { RecordStore, type StoredRecord } from './record-store';
+
+export interface VectorizeOutcome {
+  embedded: number;
+  skipped: number;
+  failed: { externalId: string; error: string }[];
+}
+
+/**
+ * Embeds records and writes their vectors. The order is the crash-safety argument: vectors are written (and
+ * durable) before records are marked, and marking is conditional on the content still being what was
+ * embedded, so a record is never marked vectorized without its current vector in the store.
+ */
+@Injectable()
+export class VectorizeService {
+  private readonly logger = new Logger(VectorizeService.name);
+
+  constructor(
+    private readonly records: RecordStore,
+    private readonly embeddings: EmbeddingService,
+    private readonly vectors: VectorStore,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async collection(entity: Entity): Promise<CollectionSpec> {
+    await this.embeddings.whenReady();
+    return { entity, model: this.embeddings.model, dimensions: this.embeddings.dimensions };
+  }
+
+  async vectorize(tenantId: string, entity: Entity, externalIds: string[]): Promise<VectorizeOutcome> {
+    const def = ENTITY_DEFINITIONS[entity];
+    const spec = await this.collection(entity);
+    const loaded = await this.records.load(tenantId, entity, externalIds);
+    // Deleted since they were queued: nothing to embed (their vectors were removed with them).
+    const skipped = externalIds.length - loaded.length;
+    const { vectors, failed } = await this.embedIsolatingFailures(loaded.map((r) => def.embedText(r.fields)));
+
+    const points: VectorPoint[] = [];
+    const embedded: StoredRecord[] = [];
+    const failures: VectorizeOutcome['failed'] = [];
+    loaded.forEach((record, i) => {
+      const vector = vectors[i];
+      if (!vector) {
+        failures.push({ externalId: record.externalId, error: failed.get(i) ?? 'embedding failed' });
+        return;
+      }
+      embedded.push(record);
+      points.push({
+        id: record.externalId,
+        vector,
+        payload: {
+          ...def.filterPayload(record.fields),
+          title: def.title(record.fields),
+          snippet: def.snippet(record.fields),
+          content_hash: record.contentHash,
+        },
+      });
+    });
+
+    if (points.length > 0) await this.vectors.upsert(tenantId, spec, points);
+    const marked = await this.records.markVectorized(
+      tenantId,
+      entity,
+      spec.model,
+      embedded.map((r) => ({ externalId: r.externalId, contentHash: r.contentHash })),
+    );
+    await this.removeOrphans(tenantId, entity, spec, embedded, marked);
+    await this.records.markFailed(tenantId, entity, failures);
+    if (marked.length > 0) {
+      this.metrics.recordVectorized(tenantId, {
+        entity,
+        count: marked.length,
+        lagSeconds: marked.map((m) => m.lagSeconds),
+      });
+    }
+    return {
+      embedded: marked.length,
+      skipped: skipped + (embedded.length - marked.length),
+      failed: failures,
+    };
+  }
+
+  /**
+   * A record deleted while its vector was being written would leave an orphan vector behind: if the record
+   * is gone now, its vector goes too. (A record that changed instead keeps its vector until the newer job
+   * replaces it.)
+   */
+  private async removeOrphans(
+    tenantId: string,
+    entity: Entity,
+    spec: CollectionSpec,
+    embedded: StoredRecord[],
+    marked: { externalId: string }[],
+  ): Promise<void> {
+    const markedIds = new Set(marked.map((m) => m.externalId));
+    const unmarked = embedded.filter((r) => !markedIds.has(r.externalId)).map((r) => r.externalId);
+    if (unmarked.length === 0) return;
+    const stillThere = new Set(
+      (await this.records.load(tenantId, entity, unmarked)).map((r) => r.externalId),
+    );
+    const orphans = unmarked.filter((id) => !stillThere.has(id));
+    if (orphans.length > 0) await this.vectors.delete(tenantId, spec, orphans);
+  }
+
+  /**
+   * Embeds the batch; if the model rejects it, embeds one text at a time so a single poisoned record fails
+   * alone. Infrastructure errors (model not loaded, gateway down) are rethrown for the job to retry.
+   */
+  private async embedIsolatingFailures(
+    texts: string[],
+  ): Promise<{ vectors: (Float32Array | undefined)[]; failed: Map<number, string> }> {
+    const failed = new Map<number, string>();
+    if (texts.length === 0) return { vectors: [], failed };
+    try {
+      return { vectors: (await this.embeddings.embedMany(texts)).vectors, failed };
+    } catch (err) {
+      if (isRetryable(err)) throw err;
+      this.logger.warn(
+        `Batch of ${texts.length} failed to embed (${String(err)}); isolating the bad records`,
+      );
+    }
+    const vectors: (Float32Array | undefined)[] = [];
+    for (const [i, text] of texts.entries()) {
+      try {
+        vectors.push((await this.embeddings.embedMany([text])).vectors[0]);
+      } catch (err) {
+        if (isRetryable(err)) throw err;
+        vectors.push(undefined);
+        failed.set(i, err instanceof Error ? err.message : String(err));
+      }
+    }
+    return { vectors, failed };
+  }
+}
+
+function isRetryable(err: unknown): boolean {
+  return err instanceof AppException && err.code === 'DEPENDENCY_UNAVAILABLE';
+}
