@@ -20,17 +20,17 @@ export class RedisService implements OnModuleDestroy {
    * Options (not a client) for BullMQ: no per-request retry limit, offline queue on. Given options, BullMQ owns
    * and closes its connections; a client passed in would stay open after shutdown.
    */
-  connectionOptions(): RedisOptions {
-    const url = new URL(this.config.redis.url);
+  queueConnection(): {
+    url: string;
+    maxRetriesPerRequest: null;
+    connectTimeout: number;
+    retryStrategy: (times: number) => number;
+  } {
     return {
-      ...this.baseOptions(),
-      host: url.hostname,
-      port: Number(url.port || 6379),
-      username: decodeURIComponent(url.username) || undefined,
-      password: decodeURIComponent(url.password) || undefined,
-      db: Number(url.pathname.slice(1) || 0),
-      tls: url.protocol === 'rediss:' ? {} : undefined,
+      url: this.config.redis.url,
       maxRetriesPerRequest: null,
+      connectTimeout: 2000,
+      retryStrategy: (times) => Math.min(times * 200, 2000),
     };
   }
 
@@ -53,11 +53,8 @@ export class RedisService implements OnModuleDestroy {
   }
 
   private baseOptions(): RedisOptions {
-    return {
-      lazyConnect: false,
-      connectTimeout: 2000,
-      retryStrategy: (times) => Math.min(times * 200, 2000),
-    };
+    const { connectTimeout, retryStrategy } = this.queueConnection();
+    return { lazyConnect: false, connectTimeout, retryStrategy };
   }
 
   async onModuleDestroy(): Promise<void> {

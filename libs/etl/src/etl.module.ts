@@ -44,7 +44,7 @@ export class EtlModule implements OnModuleInit {
         BullModule.forRootAsync({
           inject: [AppConfig, RedisService],
           useFactory: (config: AppConfig, redis: RedisService) => ({
-            connection: redis.connectionOptions(),
+            connection: redis.queueConnection(),
             prefix: `${config.redis.prefix}:bull`,
             defaultJobOptions: {
               attempts: config.queue.attempts,

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Integration } from '@prisma/client';
 import { PrismaService } from '@app/database';
 import { ErrorCode } from '@app/common';
@@ -17,6 +17,7 @@ type ChangeListener = (tenantId: string) => void;
 @Injectable()
 export class IntegrationsService {
   private readonly listeners: ChangeListener[] = [];
+  private readonly logger = new Logger(IntegrationsService.name);
 
   constructor(
     private readonly prisma: PrismaService,
@@ -74,10 +75,21 @@ export class IntegrationsService {
       where: { tenantId, kind, enabled: true },
       orderBy: [{ priority: 'asc' }, { name: 'asc' }],
     });
-    return rows.map(({ apiKeyEncrypted, ...rest }) => ({
-      ...rest,
-      apiKey: apiKeyEncrypted ? this.secrets.decrypt(apiKeyEncrypted) : undefined,
-    }));
+    const resolved: ResolvedIntegration[] = [];
+    for (const { apiKeyEncrypted, ...rest } of rows) {
+      try {
+        resolved.push({
+          ...rest,
+          apiKey: apiKeyEncrypted ? this.secrets.decrypt(apiKeyEncrypted) : undefined,
+        });
+      } catch {
+        // Encrypted under another INTEGRATION_SECRET_KEY (or altered): skip it rather than fail the tenant's others.
+        this.logger.warn(
+          `Integration "${rest.name}" has a secret that cannot be decrypted; skipped until it is saved again`,
+        );
+      }
+    }
+    return resolved;
   }
 
   private changed(tenantId: string): void {
