@@ -45,4 +45,10 @@ export class VectorizeJob extends WorkerHost {
       .catch(() => undefined);
     await this.queue.settled(tenantId, externalIds.length);
   }
+
+  /** Connection trouble and lost locks surface here; without a listener Node would treat them as unhandled. */
+  @OnWorkerEvent('error')
+  onError(err: Error): void {
+    this.logger.warn(`Vectorize worker: ${err.message}`);
+  }
 }
