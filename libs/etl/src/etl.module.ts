@@ -4,7 +4,7 @@ import { AppConfig } from '@app/config';
 import { RedisService } from '@app/database';
 import { EmbeddingModule } from '@app/embedding';
 import { MetricsService } from '@app/metrics';
-import { VectorModule } from '@app/vector';
+import { VectorModule, VectorStore } from '@app/vector';
 import { ReadinessRegistry } from '@app/health';
 import { BackfillService } from './backfill.service';
 import { EtlAdminController } from './etl-admin.controller';
@@ -33,6 +33,7 @@ export class EtlModule implements OnModuleInit {
     private readonly queue: VectorizeQueueService,
     private readonly metrics: MetricsService,
     private readonly readiness: ReadinessRegistry,
+    private readonly vectors: VectorStore,
   ) {}
 
   static forRole(opts: { http: boolean; workers: boolean }): DynamicModule {
@@ -102,6 +103,10 @@ export class EtlModule implements OnModuleInit {
         delayed: c.delayed ?? 0,
       });
       return { vectorize: shape(vectorize), backfill: shape(backfill) };
+    });
+    this.readiness.register('vectorStore', async () => {
+      const { up, store, message } = await this.vectors.health();
+      return { up, store, ...(message ? { message } : {}) };
     });
     this.readiness.register('queues', async () => {
       await this.queue.vectorize.getJobCounts('waiting');
