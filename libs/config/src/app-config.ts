@@ -110,6 +110,7 @@ export class AppConfig {
       vectorizeConcurrency: this.env.VECTORIZE_CONCURRENCY,
       attempts: this.env.VECTORIZE_ATTEMPTS,
       reconcileIntervalS: this.env.RECONCILE_INTERVAL_S,
+      reconcileSettleS: this.env.RECONCILE_SETTLE_S,
     };
   }
 

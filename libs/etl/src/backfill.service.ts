@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ENTITIES, type Entity } from '@app/common';
+import { AppConfig } from '@app/config';
 import { EmbeddingService } from '@app/embedding';
 import { VectorStore } from '@app/vector';
 import { RecordStore } from './record-store';
@@ -7,8 +8,6 @@ import { VectorizeQueueService } from './vectorize-queue.service';
 import { VectorizeService } from './vectorize.service';
 
 const PAGE = 256;
-/** Records younger than this are likely still in the real-time queue; the reconciler leaves them to it. */
-const SETTLE_MS = 60_000;
 
 export interface BackfillProgress {
   tenants: number;
@@ -32,6 +31,7 @@ export class BackfillService {
     private readonly embeddings: EmbeddingService,
     private readonly vectors: VectorStore,
     private readonly queue: VectorizeQueueService,
+    private readonly config: AppConfig,
   ) {}
 
   async run(
@@ -48,7 +48,8 @@ export class BackfillService {
         for (;;) {
           const ids = await this.records.stale(tenantId, entity, this.embeddings.model, after, PAGE, {
             includeFailed: opts.mode === 'stale',
-            settledForMs: opts.mode === 'reconcile' ? SETTLE_MS : 0,
+            // Younger records are likely still in the real-time queue; the reconciler leaves them to it.
+            settledForMs: opts.mode === 'reconcile' ? this.config.queue.reconcileSettleS * 1000 : 0,
           });
           if (ids.length === 0) break;
           after = ids[ids.length - 1];

@@ -4,8 +4,8 @@ import type { Entity } from '@app/common';
 export const VECTORIZE_QUEUE = 'vectorize';
 export const BACKFILL_QUEUE = 'backfill';
 
-/** Records per vectorize job: a few embedding batches, small enough that a retry redoes little. */
-export const VECTORIZE_JOB_SIZE = 128;
+/** Records per vectorize job: one embedding batch, so another tenant waits at most one batch (fairness). */
+export const VECTORIZE_JOB_SIZE = 32;
 
 export interface VectorizeJobData {
   tenantId: string;
