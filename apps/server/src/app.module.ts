@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
+import { AiModule } from '@app/ai';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { EtlModule } from '@app/etl';
@@ -34,6 +35,7 @@ export class AppModule {
         TenancyModule,
         IntegrationsModule,
         EtlModule.forRole({ http: runsHttp, workers: runsWorkers }),
+        ...(runsHttp ? [AiModule] : []),
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },

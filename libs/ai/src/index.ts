@@ -1,3 +1,12 @@
 export * from './sql';
 export * from './semantic';
 export * from './providers';
+export * from './ai.module';
+export * from './query/query.service';
+export * from './query/query-history.service';
+export * from './query/dto/query-request.dto';
+export * from './query/dto/query-response.dto';
+export * from './agent/query-graph.service';
+export * from './agent/query-agent.exception';
+export * from './cache/data-generations.service';
+export { normalizeQuestionText } from './cache/question-fingerprint';

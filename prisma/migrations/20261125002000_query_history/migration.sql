@@ -1,5 +1,6 @@
 -- Query history of the query agent (libs/ai/src/query): every question asked, how it was answered, and the
--- question's embedding, so the LLM route can show a model this tenant's own validated SQL for similar questions.
+-- question's embedding (float32 little-endian bytes), so the LLM route can show a model this tenant's own
+-- validated SQL for similar questions.
 
 -- CreateTable
 CREATE TABLE "query_history" (
@@ -18,7 +19,7 @@ CREATE TABLE "query_history" (
     "success" BOOLEAN NOT NULL,
     "error_code" TEXT,
     "row_count" INTEGER,
-    "question_embedding" REAL[],
+    "question_embedding" BYTEA,
     "embedding_model" TEXT,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 

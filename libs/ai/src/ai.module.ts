@@ -1,0 +1,97 @@
+import { Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { Entity } from '@app/common';
+import { EmbeddingModule } from '@app/embedding';
+import { IngestService } from '@app/etl';
+import { BusinessRulesValidator } from './agent/business-rules.validator';
+import { KnownValuesService } from './agent/known-values.service';
+import { CacheLookupNode } from './agent/nodes/cache-lookup.node';
+import { CompileNode } from './agent/nodes/compile.node';
+import { EntryNode } from './agent/nodes/entry.node';
+import { ExecuteNode } from './agent/nodes/execute.node';
+import { GenerateSqlNode } from './agent/nodes/generate-sql.node';
+import { GuardNode } from './agent/nodes/guard.node';
+import { RefuseNode } from './agent/nodes/refuse.node';
+import { RejectNode } from './agent/nodes/reject.node';
+import { RetrieveNode } from './agent/nodes/retrieve.node';
+import { StoreNode } from './agent/nodes/store.node';
+import { ValidateSqlNode } from './agent/nodes/validate-sql.node';
+import { QueryClock } from './agent/query-clock.service';
+import { QueryGraph } from './agent/query-graph.service';
+import { SchemaRetriever } from './agent/retrieval/schema-retriever.service';
+import { AnswerCache } from './cache/answer-cache.service';
+import { CachedAnswers } from './cache/cached-answers.service';
+import { DataGenerations } from './cache/data-generations.service';
+import { SemanticAnswerIndex } from './cache/semantic-index.service';
+import { ProvidersModule } from './providers';
+import { QueryHistoryService } from './query/query-history.service';
+import { QueryController } from './query/query.controller';
+import { QueryService } from './query/query.service';
+import { SemanticModule } from './semantic';
+import { SqlModule } from './sql';
+
+/**
+ * The query agent: `POST /v1/ai/query` and `/batch` over the LangGraph workflow (agent/), the answer caches
+ * (cache/) and the query history (query/), on top of the SQL guard, the semantic layer and the LLM providers.
+ * Needs the global Config, Database, Tenancy, Integrations and Metrics modules; listens to the ETL module's data
+ * changes when it is loaded, to invalidate cached answers.
+ */
+@Module({
+  imports: [SqlModule, SemanticModule, ProvidersModule, EmbeddingModule],
+  controllers: [QueryController],
+  providers: [
+    QueryClock,
+    KnownValuesService,
+    BusinessRulesValidator,
+    SchemaRetriever,
+    AnswerCache,
+    CachedAnswers,
+    DataGenerations,
+    SemanticAnswerIndex,
+    QueryHistoryService,
+    EntryNode,
+    CacheLookupNode,
+    CompileNode,
+    RetrieveNode,
+    GenerateSqlNode,
+    ValidateSqlNode,
+    GuardNode,
+    ExecuteNode,
+    StoreNode,
+    RefuseNode,
+    RejectNode,
+    QueryGraph,
+    QueryService,
+  ],
+  exports: [QueryService, QueryHistoryService, DataGenerations, SqlModule, SemanticModule, ProvidersModule],
+})
+export class AiModule implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AiModule.name);
+
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    private readonly generations: DataGenerations,
+    private readonly knownValues: KnownValuesService,
+  ) {}
+
+  /**
+   * The ETL module is wired per process role (EtlModule.forRole), so it is found at boot rather than imported:
+   * an ETL write that changed rows bumps the table's generation, which makes that tenant's cached answers over
+   * the table stale on every pod.
+   */
+  onApplicationBootstrap(): void {
+    let ingest: IngestService;
+    try {
+      ingest = this.moduleRef.get(IngestService, { strict: false });
+    } catch {
+      this.logger.warn(
+        'ETL module not loaded: cached answers are not invalidated by ETL writes in this process',
+      );
+      return;
+    }
+    ingest.onDataChange(async (tenantId: string, entity: Entity) => {
+      this.knownValues.invalidate(tenantId);
+      await this.generations.bump(tenantId, entity);
+    });
+  }
+}

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '@app/config';
+import { RedisService } from '@app/database';
+import { SemanticModelService } from '../semantic';
+import { AnswerCache } from './answer-cache.service';
+import type { CachedAnswer } from './cache.types';
+import { CachedAnswers } from './cached-answers.service';
+import { DataGenerations } from './data-generations.service';
+
+/** One "pod": its own in-process L1, sharing Redis with the others. */
+function pod(config: AppConfig, models: SemanticModelService) {
+  const redis = new RedisService(config);
+  const generations = new DataGenerations(redis);
+  return {
+    redis,
+    generations,
+    answers: new CachedAnswers(new AnswerCache(config, redis), generations, models),
+  };
+}
+
+function answer(tenantId: string, version: string, generations: Record<string, number>): CachedAnswer {
+  return {
+    tenantId,
+    question: 'How many bugs were resolved last week?',
+    sourceSql: 'SELECT count(*) FROM work_items',
+    sql: 'SELECT count(*) FROM work_items WHERE work_items.tenant_id = $1 LIMIT 1000',
+    columns: ['bugs_resolved'],
+    rows: [[7]],
+    rowCount: 1,
+    truncated: false,
+    tables: ['work_items'],
+    generations,
+    asOf: new Date().toISOString(),
+    route: 'simple',
+    provider: 'semantic-layer',
+    model: 'semantic-model',
+    modelVersion: version,
+    createdAt: new Date().toISOString(),
+  };
+}
+
+describe('CachedAnswers across pods (shared Redis)', () => {
+  const config = new AppConfig({
+    ...process.env,
+    REDIS_PREFIX: `${process.env.REDIS_PREFIX}-${randomUUID()}`,
+  });
+  const models = new SemanticModelService(config);
+  const a = pod(config, models);
+  const b = pod(config, models);
+  beforeAll(async () => {
+    // The shared client refuses commands until connected (no offline queue).
+    for (const { redis } of [a, b]) {
+      if (redis.client.status !== 'ready')
+        await new Promise((resolve) => redis.client.once('ready', resolve));
+    }
+  });
+  afterAll(async () => {
+    await a.redis.onModuleDestroy();
+    await b.redis.onModuleDestroy();
+  });
+
+  it('keys by tenant, model version and time window: a relative window rolls, retyping does not matter', () => {
+    const wed = new Date('2026-11-25T15:30:00Z');
+    const thu = new Date('2026-11-26T09:00:00Z');
+    const nextMon = new Date('2026-11-30T09:00:00Z');
+    const key = (t: string, q: string, now: Date) => a.answers.keyOf(t, q, now).key;
+    const q = 'How many bugs were resolved last week?';
+    expect(key('t1', q, wed)).toBe(key('t1', '  how many bugs were resolved LAST WEEK ', thu));
+    expect(key('t1', q, wed)).not.toBe(key('t1', q, nextMon));
+    expect(key('t1', q, wed)).not.toBe(key('t2', q, wed));
+    expect(key('t1', q, wed).startsWith('t1:')).toBe(true);
+    // Without a window the day is the time context.
+    expect(key('t1', 'Open incidents by priority', wed)).not.toBe(
+      key('t1', 'Open incidents by priority', thu),
+    );
+  });
+
+  it('an answer cached by one pod is served by another until an ETL write bumps its table there', async () => {
+    const tenant = randomUUID();
+    const { key } = a.answers.keyOf(tenant, 'How many bugs were resolved last week?', new Date());
+    await a.answers.set(
+      key,
+      answer(tenant, models.version, await a.generations.read(tenant, ['work_items'])),
+    );
+
+    expect(await b.answers.lookup(tenant, key)).toMatchObject({ fresh: true, entry: { rows: [[7]] } });
+    await b.generations.bump(tenant, 'pull_requests');
+    expect(await a.answers.lookup(tenant, key)).toMatchObject({ fresh: true });
+    await b.generations.bump(tenant, 'work_items');
+    expect(await a.answers.lookup(tenant, key)).toMatchObject({ fresh: false });
+    expect(await b.answers.lookup(tenant, key)).toMatchObject({ fresh: false });
+  });
+
+  it('never returns another tenant’s entry, nor one of another model version', async () => {
+    const [t1, t2] = [randomUUID(), randomUUID()];
+    const { key } = a.answers.keyOf(t1, 'Open PRs by repository', new Date());
+    await a.answers.set(key, answer(t1, models.version, {}));
+    expect(await b.answers.lookup(t2, key)).toBeNull();
+    const old = a.answers.keyOf(t1, 'Open incidents by priority', new Date()).key;
+    await a.answers.set(old, answer(t1, 'older-model-version', {}));
+    expect(await b.answers.lookup(t1, old)).toBeNull();
+  });
+});

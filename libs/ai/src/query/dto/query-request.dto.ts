@@ -1,0 +1,66 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  ValidateNested,
+} from 'class-validator';
+
+export const QUESTION_MAX_CHARS = 2000;
+export const BATCH_MAX_QUESTIONS = 50;
+
+export class QueryOptionsDto {
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Bypass the answer caches (the answer is not cached either)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  noCache?: boolean;
+}
+
+export class QueryRequestDto {
+  @ApiProperty({
+    example: 'How many bugs were resolved last week?',
+    minLength: 1,
+    maxLength: QUESTION_MAX_CHARS,
+  })
+  @IsString()
+  @Length(1, QUESTION_MAX_CHARS)
+  @Matches(/\S/, { message: 'question must not be blank' })
+  question!: string;
+
+  @ApiPropertyOptional({ type: QueryOptionsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => QueryOptionsDto)
+  options?: QueryOptionsDto;
+}
+
+export class BatchQueryRequestDto {
+  @ApiProperty({
+    type: [String],
+    minItems: 1,
+    maxItems: BATCH_MAX_QUESTIONS,
+    example: ['Open incidents by priority', 'Change failure rate last 30 days'],
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(BATCH_MAX_QUESTIONS)
+  @IsString({ each: true })
+  @Length(1, QUESTION_MAX_CHARS, { each: true })
+  @Matches(/\S/, { each: true, message: 'each question must not be blank' })
+  questions!: string[];
+
+  @ApiPropertyOptional({ type: QueryOptionsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => QueryOptionsDto)
+  options?: QueryOptionsDto;
+}
