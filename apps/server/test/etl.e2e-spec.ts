@@ -219,6 +219,29 @@ describe('ETL ingestion and real-time vectorization (one process, embedded vecto
     expect((await status(b.apiKey)).entities.work_items.records).toBe(1);
   });
 
+  it('rejects only the records whose text PostgreSQL cannot store (NUL, unpaired surrogates)', async () => {
+    const { apiKey } = await t.createTenant();
+    const res = await t.request({
+      method: 'POST',
+      url: '/v1/etl/work_items/records',
+      token: apiKey,
+      payload: JSON.stringify({ records: [workItem(), workItem({ title: 'nul\u0000here' })] }),
+    });
+    expect(res.status).toBe(202);
+    expect(res.body.accepted).toBe(1);
+    expect(res.body.rejected).toEqual([
+      { index: 1, errors: [expect.stringMatching(/^title: contains a NUL/)] },
+    ]);
+    const surrogate = await t.request({
+      method: 'POST',
+      url: '/v1/etl/deployments/records',
+      token: apiKey,
+      payload: `{"records": [${JSON.stringify(deployment())}, ${JSON.stringify(deployment()).replace('"payments-api"', '"\\ud800"')}]}`,
+    });
+    expect(surrogate.status).toBe(202);
+    expect(surrogate.body.rejected.map((r: { index: number }) => r.index)).toEqual([1]);
+  });
+
   it('rejects bad ETL input with the documented 4xx', async () => {
     const { apiKey } = await t.createTenant();
     const cases: [string, Promise<{ status: number; body: any }>, number][] = [

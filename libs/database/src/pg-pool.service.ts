@@ -19,16 +19,25 @@ export class PgPoolService implements OnModuleDestroy {
   /** Runs fn in a transaction on one connection; rolls back on any error. */
   async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // pg-pool drops its idle error listener while a client is checked out; a backend terminated between two
+    // queries of this transaction would then emit an unhandled 'error' and crash the process. The failure
+    // still reaches the caller through the next query.
+    const onError = () => undefined;
+    client.on('error', onError);
+    let failed: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
     } catch (err) {
+      failed = err instanceof Error ? err : new Error(String(err));
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.removeListener('error', onError);
+      // A client whose transaction failed may hold a dead connection: destroy it rather than pool it.
+      client.release(failed);
     }
   }
 

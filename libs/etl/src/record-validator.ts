@@ -17,6 +17,15 @@ export interface ValidatedBatch {
   rejected: { index: number; errors: string[] }[];
 }
 
+/** NUL and unpaired surrogates: valid JSON, but PostgreSQL cannot store them in text. */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function unstorableFields(record: Record<string, unknown>): string[] {
+  return Object.entries(record)
+    .filter(([, v]) => (Array.isArray(v) ? v : [v]).some((x) => typeof x === 'string' && UNSTORABLE.test(x)))
+    .map(([field]) => `${field}: contains a NUL character or an unpaired surrogate, which cannot be stored`);
+}
+
 function messages(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
@@ -46,6 +55,11 @@ export class RecordValidator {
         return;
       }
       const record = { ...(instance as Record<string, unknown>) };
+      const unstorable = unstorableFields(record);
+      if (unstorable.length > 0) {
+        result.rejected.push({ index, errors: unstorable });
+        return;
+      }
       // Within one batch the last occurrence of an externalId wins, as if sent one after the other.
       const id = record.externalId as string;
       const previous = seen.get(id);

@@ -53,6 +53,38 @@ function fromHttpException(err: HttpException): [ErrorCode, string, unknown?] {
   }
 }
 
+/** SQLSTATEs of a string PostgreSQL cannot store (NUL, an invalid byte sequence): the caller's input, not a bug. */
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
+/** Connection exceptions (class 08), a terminated backend or a server not accepting connections yet. */
+const PG_UNAVAILABLE = /^(08...|57P0[1-3]|53300)$/;
+/** Socket-level failures and the driver/pool messages for a lost connection. */
+const NODE_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|terminating connection|Connection is closed|connect ECONNREFUSED|Client has encountered a connection error|timeout exceeded when trying to connect|MaxRetriesPerRequest|Stream isn't writeable/i;
+
+/**
+ * Errors that escaped a module without being mapped but whose meaning is certain from the driver: a dependency
+ * that is down (503, retry later) or text PostgreSQL refuses to store (400). Anything else stays a 500.
+ */
+function fromDriverError(err: unknown): [ErrorCode, string] | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const code = (err as Error & { code?: unknown }).code;
+  const rawDetail = (err as Error & { detail?: unknown }).detail;
+  const detail = typeof rawDetail === 'string' ? rawDetail : '';
+  // 22P02 is any invalid input syntax; only the JSON-text case (a lone UTF-16 surrogate) is certainly input.
+  const badJsonText = code === '22P02' && /surrogate|Unicode/i.test(`${err.message} ${detail}`);
+  if (typeof code === 'string' && (UNSTORABLE_TEXT.has(code) || badJsonText))
+    return [
+      ErrorCode.VALIDATION_FAILED,
+      'The input contains characters that cannot be stored (NUL or a lone UTF-16 surrogate)',
+    ];
+  if (typeof code === 'string' && (PG_UNAVAILABLE.test(code) || NODE_UNAVAILABLE.has(code)))
+    return [ErrorCode.DEPENDENCY_UNAVAILABLE, 'A dependency is unavailable; retry later'];
+  if (UNAVAILABLE_MESSAGE.test(err.message))
+    return [ErrorCode.DEPENDENCY_UNAVAILABLE, 'A dependency is unavailable; retry later'];
+  return undefined;
+}
+
 /**
  * Every error leaves as `{"error": {"code", "message", "details"?}, "requestId"}`. Module exceptions map by
  * code; anything unexpected becomes a 500 whose request id is in both the body and the log.
@@ -76,12 +108,18 @@ export class ErrorFilter implements ExceptionFilter {
     } else if (exception instanceof HttpException) {
       [code, message, details] = fromHttpException(exception);
     } else {
-      [code, message] = [ErrorCode.INTERNAL_ERROR, 'Internal error'];
+      [code, message] = fromDriverError(exception) ?? [ErrorCode.INTERNAL_ERROR, 'Internal error'];
     }
 
     const status = statusOf(code);
     if (status >= 500 && code !== ErrorCode.DEPENDENCY_UNAVAILABLE) {
       this.logger.error({ err: exception, requestId: request.id }, 'Unhandled error');
+    } else if (!(exception instanceof AppException) && !(exception instanceof HttpException)) {
+      // Mapped from a driver error: still worth a warning, a module let it escape unmapped.
+      this.logger.warn(
+        { err: exception, requestId: request.id },
+        `Unmapped driver error answered as ${code}`,
+      );
     }
     const body: ErrorBody = {
       error: { code, message, ...(details === undefined ? {} : { details }) },
