@@ -18,6 +18,7 @@ export interface ValidatedBatch {
 }
 
 /** NUL and unpaired surrogates: valid JSON, but PostgreSQL cannot store them in text. */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function unstorableFields(record: Record<string, unknown>): string[] {
