@@ -18,7 +18,14 @@ function openStore(server: QdrantTestServer): QdrantVectorStoreAdapter {
 }
 
 vectorStoreContract('qdrant', async () => {
-  const server = await startQdrantTestServer();
+  // Tiny indexing and full-scan thresholds, so even these small collections get HNSW graphs and searches go
+  // through them (with the defaults, anything under ~10 MB of vectors is scanned exactly).
+  const server = await startQdrantTestServer({
+    env: {
+      QDRANT__STORAGE__OPTIMIZERS__INDEXING_THRESHOLD_KB: '1',
+      QDRANT__STORAGE__HNSW_INDEX__FULL_SCAN_THRESHOLD_KB: '1',
+    },
+  });
   const store = openStore(server);
   return {
     store,

@@ -176,7 +176,11 @@ export class QdrantVectorStoreAdapter extends VectorStore implements OnModuleDes
       query,
       limit,
       filter: this.tenantFilter(tenant, this.conditions(filter)),
-      params: { hnsw_ef: Math.max(this.options.efSearch, limit) },
+      params: {
+        // A filter on top of the tenant thins the graph out: at 100k points, status (20%) recall@10 was 0.92 at
+        // ef 128, 0.996 at 4x (p50 3.6 ms); ACORN also gave 1.0 but at p50 7.8 / p99 36 ms (bench:vector).
+        hnsw_ef: Math.max(this.options.efSearch, limit) * (filter.length > 0 ? 4 : 1),
+      },
       with_payload: true,
     };
     const result = await this.call(name, () =>
@@ -240,9 +244,9 @@ export class QdrantVectorStoreAdapter extends VectorStore implements OnModuleDes
   }
 
   /**
-   * Creates the collection and its payload indexes once per process. With `m: 0` Qdrant skips the global
-   * graph and builds one per tenant (payload_m), the documented multitenant set-up: every query here is
-   * tenant-filtered, so a global graph would only cost build time and memory.
+   * Creates the collection and its payload indexes once per process. Keeps the global graph (m) besides the
+   * per-tenant ones (payload_m): the documented `m: 0` variant (per-tenant graphs only) returned no hits at all
+   * for tenant + status queries at 100k points here (Qdrant 1.16.3), while exact search found 10.
    */
   private ensure(spec: CollectionSpec): Promise<string> {
     const name = collectionName(spec);
@@ -268,7 +272,11 @@ export class QdrantVectorStoreAdapter extends VectorStore implements OnModuleDes
     if (!(await exists())) {
       const body: Schemas['CreateCollection'] = {
         vectors: { size: spec.dimensions, distance: 'Cosine' },
-        hnsw_config: { m: 0, payload_m: this.options.hnswM, ef_construct: this.options.hnswEfConstruct },
+        hnsw_config: {
+          m: this.options.hnswM,
+          payload_m: this.options.hnswM,
+          ef_construct: this.options.hnswEfConstruct,
+        },
         quantization_config: this.options.quantization
           ? { scalar: { type: 'int8', quantile: 0.99, always_ram: true } }
           : undefined,
