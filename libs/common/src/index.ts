@@ -2,3 +2,4 @@ export * from './error-code';
 export * from './app.exception';
 export * from './common.exception';
 export * from './entities';
+export * from './with-timeout';

@@ -77,24 +77,10 @@ export class EtlModule implements OnModuleInit {
 
   onModuleInit(): void {
     this.metrics.registerQueueCollector(async () => {
-      const [vectorize, backfill] = await Promise.all([
-        this.queue.vectorize.getJobCounts(
-          'waiting',
-          'prioritized',
-          'active',
-          'failed',
-          'completed',
-          'delayed',
-        ),
-        this.queue.backfill.getJobCounts(
-          'waiting',
-          'prioritized',
-          'active',
-          'failed',
-          'completed',
-          'delayed',
-        ),
-      ]);
+      const states = ['waiting', 'prioritized', 'active', 'failed', 'completed', 'delayed'] as const;
+      const [vectorize, backfill] = await Promise.all(
+        [this.queue.vectorize, this.queue.backfill].map((q) => q.getJobCounts(...states)),
+      );
       const shape = (c: Record<string, number>) => ({
         waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
         active: c.active ?? 0,

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Entity } from '@app/common';
+import { withTimeout, type Entity } from '@app/common';
 import { RedisService } from '@app/database';
 import {
   BACKFILL_QUEUE,
@@ -17,15 +17,6 @@ const ENQUEUE_TIMEOUT_MS = 2000;
 const BACKLOG_TTL_S = 3600;
 /** BullMQ's largest priority; lower numbers run first. */
 const MAX_PRIORITY = 2_097_151;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) =>
-      setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms).unref(),
-    ),
-  ]);
-}
 
 /**
  * Producer side of vectorization. The database is the source of truth for what needs a vector, so a failed
@@ -53,7 +44,7 @@ export class VectorizeQueueService {
   ): Promise<boolean> {
     if (records.length === 0) return true;
     try {
-      const backlog = await withTimeout(this.vectorizeBacklog(tenantId), ENQUEUE_TIMEOUT_MS);
+      const backlog = await withTimeout(this.vectorizeBacklog(tenantId), ENQUEUE_TIMEOUT_MS, 'Redis');
       const jobs = [];
       for (let i = 0; i < records.length; i += VECTORIZE_JOB_SIZE) {
         const chunk = records.slice(i, i + VECTORIZE_JOB_SIZE);
@@ -66,12 +57,13 @@ export class VectorizeQueueService {
           },
         });
       }
-      await withTimeout(this.vectorize.addBulk(jobs), ENQUEUE_TIMEOUT_MS);
+      await withTimeout(this.vectorize.addBulk(jobs), ENQUEUE_TIMEOUT_MS, 'Redis');
       const key = this.backlogKey(tenantId);
       // The counter only steers priorities; the expiry bounds any drift from collapsed duplicate jobs.
       await withTimeout(
         this.redis.client.multi().incrby(key, records.length).expire(key, BACKLOG_TTL_S).exec(),
         ENQUEUE_TIMEOUT_MS,
+        'Redis',
       );
       return true;
     } catch (err) {
@@ -93,6 +85,7 @@ export class VectorizeQueueService {
     const job = await withTimeout(
       this.backfill.add('backfill', data, { jobId, priority: 1 }),
       ENQUEUE_TIMEOUT_MS,
+      'Redis',
     );
     return job.id!;
   }

@@ -1,4 +1,5 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { withTimeout } from '@app/common';
 import type { FastifyReply } from 'fastify';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
@@ -6,15 +7,6 @@ import { ReadinessRegistry } from './readiness.registry';
 
 /** A check that has not answered within this time counts as down (a hung dependency must not hang the probe). */
 const CHECK_TIMEOUT_MS = 1500;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) =>
-      setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref(),
-    ),
-  ]);
-}
 
 @ApiTags('health')
 @Controller('health')
@@ -52,7 +44,7 @@ export class HealthController {
       this.registry.entries().map(([name, check]) => async () => {
         const indicator = this.indicators.check(name);
         try {
-          const result = await withTimeout(check(), CHECK_TIMEOUT_MS);
+          const result = await withTimeout(check(), CHECK_TIMEOUT_MS, name);
           const { up, ...details } = typeof result === 'boolean' ? { up: result } : result;
           return up ? indicator.up(details) : indicator.down(details);
         } catch (err) {

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { withTimeout } from '@app/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AppConfig } from '@app/config';
 import { PerformanceStoreService } from './performance-store.service';
@@ -33,15 +34,6 @@ const LAG_BUCKETS_S = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200
 
 /** A counter increment; prom-client throws on negative or non-finite ones, and recording must never throw. */
 const amount = (value: number): number => (Number.isFinite(value) && value > 0 ? value : 0);
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Owns this process's Prometheus registry and is the one API the other modules record through. Recording never
