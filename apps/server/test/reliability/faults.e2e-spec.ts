@@ -22,6 +22,9 @@ const REQUEST_BOUND_MS = 15_000;
  * loops while a fault is injected. Every record the API accepted is remembered, so the test can check that
  * each one ends up vectorized after the dependency comes back.
  */
+/** Each fault test waits for every accepted record to be vectorized by the CPU-bound bundled model: be generous. */
+const FAULT_TEST_TIMEOUT_MS = 240_000;
+
 class LoadLoop {
   readonly tally = new StatusTally();
   readonly bad: string[] = [];
@@ -169,109 +172,117 @@ describe('Faults while load runs: dependencies go away, requests get 503 (never 
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('Redis stopped and restarted under load: 503/202/200 only, readiness 503 while down, recovery without restart, every accepted record vectorized', async () => {
-    const load = new LoadLoop(t, tenant.apiKey, 'redis');
-    load.start();
-    await sleep(1_500);
+  it(
+    'Redis stopped and restarted under load: 503/202/200 only, readiness 503 while down, recovery without restart, every accepted record vectorized',
+    async () => {
+      const load = new LoadLoop(t, tenant.apiKey, 'redis');
+      load.start();
+      await sleep(1_500);
 
-    load.faultActive = true;
-    await redis.stop();
-    await eventually(async () => (await ready()) === 503, {
-      timeoutMs: 10_000,
-      what: 'readiness 503 with Redis down',
-    });
-    await sleep(3_000);
-    const readyWhileDown = await ready();
-    await redis.restart();
-    load.faultActive = false;
-    await eventually(async () => (await ready()) === 200, {
-      timeoutMs: 30_000,
-      what: 'readiness 200 after restart',
-    });
-    await sleep(1_500);
-    await load.stop();
-
-    rows.push({
-      spec: 'faults: redis stop/restart',
-      requests: load.tally.total,
-      statuses: load.tally.toString(),
-      faults: '1 (redis down ~4 s)',
-      accepted: load.accepted.size,
-      fiveHundreds: load.tally.fiveHundreds,
-      hangs: load.tally.count('hung'),
-    });
-    expect(load.bad.slice(0, 10)).toEqual([]);
-    expect(readyWhileDown).toBe(503);
-    expect(load.accepted.size).toBeGreaterThan(0);
-    console.log(
-      `[reliability] redis fault: ${load.tally.total} requests (${load.tally.toString()}), ${load.accepted.size} records accepted, ${load.acceptedDuringFault} of them while Redis was down`,
-    );
-
-    const before = (await workItemCounts())!;
-    expect(before.records).toBe(load.accepted.size);
-    await reconcileUntilVectorized(load.accepted.size);
-    const after = (await workItemCounts())!;
-    rows[rows.length - 1].vectorized = after.vectorized;
-    expect(after).toEqual(
-      expect.objectContaining({ records: load.accepted.size, vectorized: load.accepted.size, failed: 0 }),
-    );
-
-    // Recovered in place: a fresh ingest is queued and vectorized by the running workers.
-    const res = await t.request({
-      method: 'POST',
-      url: '/v1/etl/work_items/records',
-      token: tenant.apiKey,
-      body: { records: [workItem({ externalId: 'after-redis' })] },
-    });
-    expect(res.status).toBe(202);
-    await eventually(async () => (await workItemCounts())?.vectorized === load.accepted.size + 1, {
-      what: 'new record vectorized after recovery',
-    });
-  });
-
-  it('PostgreSQL connections killed (pg_terminate_backend) under load: 503 at worst, never 500, and the app recovers', async () => {
-    const baseline = (await workItemCounts())!;
-    const load = new LoadLoop(t, tenant.apiKey, 'pg');
-    load.start();
-    await sleep(1_000);
-    const admin = new Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    let killed = 0;
-    try {
       load.faultActive = true;
-      for (let i = 0; i < 4; i++) {
-        const r = await admin.query(
-          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
-        );
-        killed += r.rowCount ?? 0;
-        await sleep(600);
-      }
+      await redis.stop();
+      await eventually(async () => (await ready()) === 503, {
+        timeoutMs: 10_000,
+        what: 'readiness 503 with Redis down',
+      });
+      await sleep(3_000);
+      const readyWhileDown = await ready();
+      await redis.restart();
       load.faultActive = false;
-    } finally {
-      await admin.end();
-    }
-    await sleep(1_500);
-    await load.stop();
+      await eventually(async () => (await ready()) === 200, {
+        timeoutMs: 30_000,
+        what: 'readiness 200 after restart',
+      });
+      await sleep(1_500);
+      await load.stop();
 
-    rows.push({
-      spec: 'faults: pg_terminate_backend',
-      requests: load.tally.total,
-      statuses: load.tally.toString(),
-      faults: `4 rounds, ${killed} backends killed`,
-      accepted: load.accepted.size,
-      fiveHundreds: load.tally.fiveHundreds,
-      hangs: load.tally.count('hung'),
-    });
-    console.log(
-      `[reliability] pg fault: ${killed} backends killed; ${load.tally.total} requests (${load.tally.toString()}); ${load.accepted.size} records accepted`,
-    );
-    expect(killed).toBeGreaterThan(0);
-    expect(load.bad.slice(0, 10)).toEqual([]);
+      rows.push({
+        spec: 'faults: redis stop/restart',
+        requests: load.tally.total,
+        statuses: load.tally.toString(),
+        faults: '1 (redis down ~4 s)',
+        accepted: load.accepted.size,
+        fiveHundreds: load.tally.fiveHundreds,
+        hangs: load.tally.count('hung'),
+      });
+      expect(load.bad.slice(0, 10)).toEqual([]);
+      expect(readyWhileDown).toBe(503);
+      expect(load.accepted.size).toBeGreaterThan(0);
+      console.log(
+        `[reliability] redis fault: ${load.tally.total} requests (${load.tally.toString()}), ${load.accepted.size} records accepted, ${load.acceptedDuringFault} of them while Redis was down`,
+      );
 
-    await eventually(async () => (await ready()) === 200, { what: 'ready after connections were killed' });
-    const expected = baseline.records + load.accepted.size;
-    expect((await workItemCounts())!.records).toBe(expected);
-    await reconcileUntilVectorized(expected);
-    rows[rows.length - 1].vectorized = (await workItemCounts())!.vectorized - baseline.vectorized;
-  });
+      const before = (await workItemCounts())!;
+      expect(before.records).toBe(load.accepted.size);
+      await reconcileUntilVectorized(load.accepted.size);
+      const after = (await workItemCounts())!;
+      rows[rows.length - 1].vectorized = after.vectorized;
+      expect(after).toEqual(
+        expect.objectContaining({ records: load.accepted.size, vectorized: load.accepted.size, failed: 0 }),
+      );
+
+      // Recovered in place: a fresh ingest is queued and vectorized by the running workers.
+      const res = await t.request({
+        method: 'POST',
+        url: '/v1/etl/work_items/records',
+        token: tenant.apiKey,
+        body: { records: [workItem({ externalId: 'after-redis' })] },
+      });
+      expect(res.status).toBe(202);
+      await eventually(async () => (await workItemCounts())?.vectorized === load.accepted.size + 1, {
+        what: 'new record vectorized after recovery',
+      });
+    },
+    FAULT_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'PostgreSQL connections killed (pg_terminate_backend) under load: 503 at worst, never 500, and the app recovers',
+    async () => {
+      const baseline = (await workItemCounts())!;
+      const load = new LoadLoop(t, tenant.apiKey, 'pg');
+      load.start();
+      await sleep(1_000);
+      const admin = new Client({ connectionString: process.env.DATABASE_URL });
+      await admin.connect();
+      let killed = 0;
+      try {
+        load.faultActive = true;
+        for (let i = 0; i < 4; i++) {
+          const r = await admin.query(
+            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+          );
+          killed += r.rowCount ?? 0;
+          await sleep(600);
+        }
+        load.faultActive = false;
+      } finally {
+        await admin.end();
+      }
+      await sleep(1_500);
+      await load.stop();
+
+      rows.push({
+        spec: 'faults: pg_terminate_backend',
+        requests: load.tally.total,
+        statuses: load.tally.toString(),
+        faults: `4 rounds, ${killed} backends killed`,
+        accepted: load.accepted.size,
+        fiveHundreds: load.tally.fiveHundreds,
+        hangs: load.tally.count('hung'),
+      });
+      console.log(
+        `[reliability] pg fault: ${killed} backends killed; ${load.tally.total} requests (${load.tally.toString()}); ${load.accepted.size} records accepted`,
+      );
+      expect(killed).toBeGreaterThan(0);
+      expect(load.bad.slice(0, 10)).toEqual([]);
+
+      await eventually(async () => (await ready()) === 200, { what: 'ready after connections were killed' });
+      const expected = baseline.records + load.accepted.size;
+      expect((await workItemCounts())!.records).toBe(expected);
+      await reconcileUntilVectorized(expected);
+      rows[rows.length - 1].vectorized = (await workItemCounts())!.vectorized - baseline.vectorized;
+    },
+    FAULT_TEST_TIMEOUT_MS,
+  );
 });

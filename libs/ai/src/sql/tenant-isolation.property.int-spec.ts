@@ -1,3 +1,4 @@
+import { createMigratedDatabase } from './testing/migrated-database';
 import fc from 'fast-check';
 import type { PoolClient } from 'pg';
 import { JSON_SAFE_TYPES, SESSION_SETTINGS } from './json-safe';
@@ -240,9 +241,12 @@ describe('tenant isolation property (fast-check, nested queries over two tenants
   let kit: SqlTestKit;
   let tenants: TwoTenants;
   let owner: PoolClient;
+  let scratch: Awaited<ReturnType<typeof createMigratedDatabase>>;
 
   beforeAll(async () => {
-    kit = await createSqlTestKit();
+    // Its own database: the oracle rewrites whole tables per run, so other suites' rows must not be there.
+    scratch = await createMigratedDatabase();
+    kit = await createSqlTestKit({ DATABASE_URL: scratch.url });
     tenants = await createTwoTenants(kit.pg.pool);
     // The table owner (a superuser here) bypasses row-level security, so this connection tests the rewrite alone.
     owner = await kit.pg.pool.connect();
@@ -255,6 +259,7 @@ describe('tenant isolation property (fast-check, nested queries over two tenants
     owner?.release();
     await tenants?.cleanup();
     await kit?.close();
+    await scratch?.drop();
   });
 
   async function ownerRows(sql: string, values: string[] = []): Promise<unknown[][]> {
