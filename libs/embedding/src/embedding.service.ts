@@ -23,6 +23,7 @@ export class EmbeddingService implements OnModuleInit, OnModuleDestroy {
   private readonly batcher: EmbeddingBatcher;
   private readonly cache: EmbeddingCache;
   private readonly inFlight = new Map<string, Promise<Float32Array>>();
+  private closing = false;
   private readonly counters = {
     textsRequested: 0,
     textsEmbedded: 0,
@@ -81,11 +82,14 @@ export class EmbeddingService implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     // Loaded in the background so boot stays fast; readiness reports it, and callers wait for it.
     this.provider.init().catch((err: unknown) => {
+      // A process that shuts down while the model loads (a short CLI command) ends the load itself.
+      if (this.closing) return;
       this.logger.error(`Embedding model ${this.provider.model} did not load: ${String(err)}`);
     });
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.closing = true;
     await this.provider.close();
   }
 
