@@ -1,3 +1,4 @@
+import { cosineSimilarity } from '@app/embedding';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { ErrorCode } from '@app/common';
@@ -21,18 +22,6 @@ export interface VectorStoreFixture {
   /** Restarts the store (process or server) over the same data; resolves to the store to use from then on. */
   restart(): Promise<VectorStore>;
   close(): Promise<void>;
-}
-
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 /** Deterministic PRNG (mulberry32), so generated data is the same on every run. */
@@ -72,7 +61,7 @@ function expectedHits(
   const normalized = validateFilter(filter);
   return [...points]
     .filter((p) => matchesFilter(p.payload, normalized))
-    .map((p) => ({ id: p.id, score: cosine(p.vector, query) }))
+    .map((p) => ({ id: p.id, score: cosineSimilarity(p.vector, query) }))
     .sort((a, b) => b.score - a.score)
     .slice(0, limit);
 }
