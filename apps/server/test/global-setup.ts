@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { SUMMARY_FILE_ENV } from './reliability/reliability-support';
 
 /**
  * Gives every test run a fresh, migrated PostgreSQL database and its own Redis key prefix, so runs never
@@ -25,6 +27,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.ADMIN_TOKEN ??= 'test-admin-token-0123456789';
   process.env.INTEGRATION_SECRET_KEY ??= randomBytes(32).toString('hex');
   process.env.REDIS_PREFIX = `pulse-test-${randomBytes(4).toString('hex')}`;
+  process.env[SUMMARY_FILE_ENV] = path.join(tmpdir(), `${name}-reliability.jsonl`);
 
   const root = path.resolve(__dirname, '../../..');
   execFileSync(

@@ -1,7 +1,18 @@
+import { rmSync } from 'node:fs';
 import { Client } from 'pg';
+import { combinedSummary, SUMMARY_FILE_ENV } from './reliability/reliability-support';
 
-/** Drops the run's database (kept when KEEP_TEST_DB=1, for debugging). */
+/**
+ * Prints the reliability suite's combined table (every spec's rows, with totals), then drops the run's
+ * database (kept when KEEP_TEST_DB=1, for debugging).
+ */
 export default async function globalTeardown(): Promise<void> {
+  const summaryFile = process.env[SUMMARY_FILE_ENV];
+  if (summaryFile) {
+    const table = combinedSummary(summaryFile);
+    if (table) console.log(`\n${table}\n`);
+    rmSync(summaryFile, { force: true });
+  }
   const name = process.env.PULSE_TEST_DATABASE;
   if (!name || process.env.KEEP_TEST_DB === '1') return;
   const admin = new Client({

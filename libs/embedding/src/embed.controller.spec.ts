@@ -16,7 +16,9 @@ describe('POST /v1/ai/embed', () => {
     app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-  });
+    // The model loads in the background; a load failure here is reported as such, not as a failed request.
+    await app.get(EmbeddingService).whenReady();
+  }, 120_000);
 
   afterAll(async () => {
     await app?.close();
@@ -30,7 +32,10 @@ describe('POST /v1/ai/embed', () => {
 
     const res = await post({ texts });
 
-    expect(res.statusCode).toBe(200);
+    expect({ status: res.statusCode, body: res.statusCode === 200 ? 'ok' : res.body }).toEqual({
+      status: 200,
+      body: 'ok',
+    });
     const body = res.json<{ model: string; dimensions: number; embeddings: number[][] }>();
     expect(body.model).toBe('use-lite-512');
     expect(body.dimensions).toBe(512);

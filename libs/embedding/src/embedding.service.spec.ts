@@ -144,6 +144,40 @@ describe('EmbeddingService', () => {
     expect(service.isReady()).toBe(true);
   });
 
+  it('keeps retrying a model that fails to load at start-up until it is ready, without any caller', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+    try {
+      provider.loadFailures = 2;
+      service.onModuleInit();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(service.isReady()).toBe(false);
+
+      await jest.advanceTimersByTimeAsync(1_000); // first retry after 1 s: fails again
+      expect(service.isReady()).toBe(false);
+      await jest.advanceTimersByTimeAsync(2_000); // second retry after 2 s more: loads
+
+      expect(service.isReady()).toBe(true);
+      expect(provider.loadAttempts).toBe(3);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('stops retrying once the module is shut down', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick'] });
+    try {
+      provider.loadFailures = 100;
+      service.onModuleInit();
+      await jest.advanceTimersByTimeAsync(0);
+      await service.onModuleDestroy();
+      await jest.advanceTimersByTimeAsync(120_000);
+
+      expect(provider.loadAttempts).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('works with the in-process cache disabled (every call computes)', async () => {
     const uncached = new EmbeddingService(provider, makeConfig({ EMBEDDING_CACHE_SIZE: '0' }));
 

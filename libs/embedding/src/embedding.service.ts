@@ -11,6 +11,9 @@ import { toUnitVector } from './vector-math';
 
 /** Drift a model's own normalisation may leave before the service renormalises. */
 const UNIT_TOLERANCE = 1e-4;
+/** Back-off between attempts to load a model that failed to load at start-up. */
+const LOAD_RETRY_FIRST_MS = 1_000;
+const LOAD_RETRY_MAX_MS = 30_000;
 
 /**
  * What the rest of the application uses to embed text: truncation to the model's limit, a two-tier cache
@@ -81,11 +84,28 @@ export class EmbeddingService implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     // Loaded in the background so boot stays fast; readiness reports it, and callers wait for it.
-    this.provider.init().catch((err: unknown) => {
-      // A process that shuts down while the model loads (a short CLI command) ends the load itself.
-      if (this.closing) return;
-      this.logger.error(`Embedding model ${this.provider.model} did not load: ${String(err)}`);
-    });
+    void this.loadInBackground();
+  }
+
+  /**
+   * Keeps trying until the model loads: an unready pod gets no traffic, so without this a load that failed
+   * once (memory pressure, a gateway down at boot) would leave the pod unready for good.
+   */
+  private async loadInBackground(): Promise<void> {
+    for (let attempt = 1; !this.closing; attempt++) {
+      try {
+        await this.provider.init();
+        return;
+      } catch (err) {
+        // A process that shuts down while the model loads (a short CLI command) ends the load itself.
+        if (this.closing) return;
+        const delayMs = Math.min(LOAD_RETRY_MAX_MS, LOAD_RETRY_FIRST_MS * 2 ** (attempt - 1));
+        this.logger.error(
+          `Embedding model ${this.provider.model} did not load (attempt ${attempt}): ${String(err)}; retrying in ${delayMs} ms`,
+        );
+        await new Promise<void>((resolve) => setTimeout(resolve, delayMs).unref());
+      }
+    }
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,3 +1,4 @@
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { TestApp } from '../support/test-app';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
@@ -87,8 +88,9 @@ export function hasErrorShape(body: any): boolean {
 }
 
 /**
- * One row of the suite's summary table. Each spec prints its own rows in afterAll, so the figures appear in
- * the CI log even when jest runs the specs in separate workers.
+ * One row of the suite's summary table. Each spec prints its own rows in afterAll (so the figures sit next to
+ * the spec's output) and appends them to the run's summary file, which the global teardown prints as one
+ * combined table with totals at the end of the run.
  */
 export interface SummaryRow {
   spec: string;
@@ -102,24 +104,65 @@ export interface SummaryRow {
   hangs?: number;
 }
 
-export function printSummary(rows: SummaryRow[]): void {
+/** Set by the global setup: where this run's summary rows are collected (one JSON object per line). */
+export const SUMMARY_FILE_ENV = 'PULSE_RELIABILITY_SUMMARY';
+
+export function formatSummary(rows: SummaryRow[], title = '[reliability]'): string {
   const head = ['spec', 'requests', 'statuses', 'faults', 'accepted', 'vectorized', 'leaks', '500s', 'hangs'];
+  const optional = (n: number | undefined) => (n === undefined ? '-' : String(n));
   const lines = rows.map((r) => [
     r.spec,
     String(r.requests),
     r.statuses,
     r.faults ?? '-',
-    r.accepted === undefined ? '-' : String(r.accepted),
-    r.vectorized === undefined ? '-' : String(r.vectorized),
-    r.leaks === undefined ? '-' : String(r.leaks),
+    optional(r.accepted),
+    optional(r.vectorized),
+    optional(r.leaks),
     String(r.fiveHundreds),
-    r.hangs === undefined ? '-' : String(r.hangs),
+    optional(r.hangs),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
-  console.log(
-    ['[reliability]', fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n'),
-  );
+  return [title, fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');
+}
+
+export function printSummary(rows: SummaryRow[]): void {
+  console.log(formatSummary(rows));
+  const file = process.env[SUMMARY_FILE_ENV];
+  if (file && rows.length) appendFileSync(file, rows.map((r) => JSON.stringify(r) + '\n').join(''));
+}
+
+/** The combined table of every row the run's specs recorded, with a totals row; undefined when there are none. */
+export function combinedSummary(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  const rows = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as SummaryRow);
+  if (rows.length === 0) return undefined;
+  const sum = (pick: (r: SummaryRow) => number | undefined) =>
+    rows.some((r) => pick(r) !== undefined) ? rows.reduce((n, r) => n + (pick(r) ?? 0), 0) : undefined;
+  const statuses: Record<string, number> = {};
+  for (const r of rows)
+    for (const part of r.statuses.split(' ').filter(Boolean)) {
+      const [k, v] = part.split('=');
+      statuses[k] = (statuses[k] ?? 0) + Number(v);
+    }
+  const total: SummaryRow = {
+    spec: 'TOTAL',
+    requests: rows.reduce((n, r) => n + r.requests, 0),
+    statuses: Object.keys(statuses)
+      .sort()
+      .map((k) => `${k}=${statuses[k]}`)
+      .join(' '),
+    faults: `${rows.filter((r) => r.faults).length} fault scenarios`,
+    accepted: sum((r) => r.accepted),
+    vectorized: sum((r) => r.vectorized),
+    leaks: sum((r) => r.leaks),
+    fiveHundreds: rows.reduce((n, r) => n + r.fiveHundreds, 0),
+    hangs: sum((r) => r.hangs),
+  };
+  return formatSummary([...rows, total], '[reliability] combined summary of this run');
 }
 
 /** Runs tasks with at most `concurrency` in flight. */

@@ -24,7 +24,16 @@ export class CountingProvider extends EmbeddingProvider {
     super();
   }
 
+  /** Makes the next loads fail before one succeeds. */
+  loadFailures = 0;
+  loadAttempts = 0;
+
   init(): Promise<void> {
+    this.loadAttempts++;
+    if (this.loadFailures > 0) {
+      this.loadFailures--;
+      return Promise.reject(new Error('model file unreadable'));
+    }
     this.ready = true;
     return Promise.resolve();
   }
