@@ -1,37 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { startOpenAiTestServer, type OpenAiTestServer } from '@app/common/testing/openai-test-server';
-import { PgPoolService } from '@app/database';
-import { insertFixtureFor, llmIntegration } from '@app/ai/query/testing/query-test-kit';
+import { llmIntegration } from '@app/ai/query/testing/query-test-kit';
 import { W, within } from '@app/ai/semantic/testing/analytics-questions';
-import {
-  createAnalyticsFixture,
-  FIXTURE_NOW,
-  type AnalyticsFixture,
-} from '@app/ai/semantic/testing/fixtures';
+import type { AnalyticsFixture } from '@app/ai/semantic/testing/fixtures';
 import { eventually } from './support/eventually';
+import { startQueryTestApp, type QueryTestApp } from './support/query-test-kit';
 import { workItem, deployment } from './support/records';
-import { startTestApp, type TestApp } from './support/test-app';
 
 const BUGS_LAST_WEEK = 'How many bugs were resolved last week?';
 
 describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes', () => {
-  let t: TestApp;
-  let dataDir: string;
+  let t: QueryTestApp;
   let llm: OpenAiTestServer;
   let a: { id: string; apiKey: string };
   let b: { id: string; apiKey: string };
   let fx: AnalyticsFixture;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'pulse-query-cache-'));
-    t = await startTestApp({
-      DATA_DIR: dataDir,
-      RECONCILE_INTERVAL_S: '0',
-      QUERY_FIXED_NOW: FIXTURE_NOW.toISOString(),
-      LLM_MAX_RETRIES: '0',
-    });
+    t = await startQueryTestApp({ LLM_MAX_RETRIES: '0' });
     llm = await startOpenAiTestServer({
       chat: () =>
         JSON.stringify({
@@ -40,30 +25,17 @@ describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes'
     });
     a = await t.createTenant();
     b = await t.createTenant();
-    fx = await insertFixtureFor(
-      t.app.get(PgPoolService).pool,
-      createAnalyticsFixture({
-        seed: 23,
-        tenants: 2,
-        size: { workItems: 300, pullRequests: 200, deployments: 150 },
-      }),
-      [a.id, b.id],
-    );
+    fx = await t.seedFixture([a, b], {
+      seed: 23,
+      size: { workItems: 300, pullRequests: 200, deployments: 150 },
+    });
   });
 
   afterAll(async () => {
     await t?.close();
     await llm?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const ask = (apiKey: string, question: string, options?: Record<string, unknown>) =>
-    t.request({
-      method: 'POST',
-      url: '/v1/ai/query',
-      token: apiKey,
-      body: { question, ...(options ? { options } : {}) },
-    });
   const bugsResolvedLastWeek = (tenantId: string, extra = 0) =>
     fx.workItems.filter(
       (w) =>
@@ -74,7 +46,7 @@ describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes'
     ).length + extra;
 
   it('serves a repeated question from the exact cache, and a paraphrase the planner reads the same way semantically', async () => {
-    const first = await ask(a.apiKey, BUGS_LAST_WEEK);
+    const first = await t.ask(a.apiKey, BUGS_LAST_WEEK);
     expect(first.body).toEqual(
       expect.objectContaining({
         route: 'simple',
@@ -83,7 +55,7 @@ describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes'
     );
     expect(first.body.rows).toEqual([[bugsResolvedLastWeek(a.id)]]);
 
-    const again = await ask(a.apiKey, 'how many bugs were resolved last week');
+    const again = await t.ask(a.apiKey, 'how many bugs were resolved last week');
     expect(again.body).toEqual(
       expect.objectContaining({
         route: 'cached',
@@ -97,7 +69,7 @@ describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes'
     );
     expect(again.body.routing.reason).toMatch(/exact cache hit/);
 
-    const paraphrase = await ask(a.apiKey, 'Number of bugs closed last week');
+    const paraphrase = await t.ask(a.apiKey, 'Number of bugs closed last week');
     expect(paraphrase.body).toEqual(
       expect.objectContaining({
         route: 'cached',
@@ -113,13 +85,13 @@ describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes'
   });
 
   it('never serves a look-alike question (another window, type or number)', async () => {
-    await ask(a.apiKey, 'Top 5 assignees by bugs closed');
+    await t.ask(a.apiKey, 'Top 5 assignees by bugs closed');
     for (const q of [
       'How many bugs were resolved last month?',
       'How many incidents were resolved last week?',
       'Top 3 assignees by bugs closed',
     ]) {
-      const res = await ask(a.apiKey, q);
+      const res = await t.ask(a.apiKey, q);
       expect({ q, route: res.body.route, hit: res.body.cache.hit }).toEqual({
         q,
         route: 'simple',
@@ -137,9 +109,9 @@ describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes'
     });
     expect(put.status).toBe(200);
     const calls = llm.requests.length;
-    const first = await ask(a.apiKey, 'Which reviewers approve the most PRs written by newcomers?');
+    const first = await t.ask(a.apiKey, 'Which reviewers approve the most PRs written by newcomers?');
     expect(first.body.route).toBe('complex');
-    const paraphrase = await ask(
+    const paraphrase = await t.ask(
       a.apiKey,
       'Which reviewers approve the most pull requests written by newcomers?',
     );
@@ -153,20 +125,20 @@ describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes'
       }),
     );
     expect(paraphrase.body.cache.similarity).toBeGreaterThanOrEqual(0.85);
-    const lookAlike = await ask(a.apiKey, 'Which reviewers approve the fewest PRs written by newcomers?');
+    const lookAlike = await t.ask(a.apiKey, 'Which reviewers approve the fewest PRs written by newcomers?');
     expect(lookAlike.body.route).toBe('complex');
     expect(llm.requests.length).toBe(calls + 2);
   });
 
   it('never crosses tenants: the same question from another tenant is a miss with its own numbers', async () => {
-    await ask(a.apiKey, BUGS_LAST_WEEK);
-    const other = await ask(b.apiKey, BUGS_LAST_WEEK);
+    await t.ask(a.apiKey, BUGS_LAST_WEEK);
+    const other = await t.ask(b.apiKey, BUGS_LAST_WEEK);
     expect(other.body).toEqual(
       expect.objectContaining({ route: 'simple', cache: expect.objectContaining({ hit: false }) }),
     );
     expect(other.body.rows).toEqual([[bugsResolvedLastWeek(b.id)]]);
     expect(bugsResolvedLastWeek(b.id)).not.toBe(bugsResolvedLastWeek(a.id));
-    const paraphrase = await ask(
+    const paraphrase = await t.ask(
       b.apiKey,
       'Which reviewers approve the most pull requests written by newcomers?',
     );
@@ -174,7 +146,7 @@ describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes'
   });
 
   it('an ETL write to a table the answer read makes it re-run: the new row counts, nothing stale is served', async () => {
-    const before = await ask(a.apiKey, BUGS_LAST_WEEK);
+    const before = await t.ask(a.apiKey, BUGS_LAST_WEEK);
     expect(before.body.route).toBe('cached');
     const n = before.body.rows[0][0] as number;
 
@@ -186,7 +158,7 @@ describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes'
       body: { records: [deployment()] },
     });
     expect(dep.status).toBe(202);
-    const still = await ask(a.apiKey, BUGS_LAST_WEEK);
+    const still = await t.ask(a.apiKey, BUGS_LAST_WEEK);
     expect(still.body.cache).toEqual(expect.objectContaining({ hit: true, fresh: true }));
 
     const writtenAt = new Date().toISOString();
@@ -208,13 +180,13 @@ describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes'
     });
     expect(res.status).toBe(202);
 
-    const after = await ask(a.apiKey, BUGS_LAST_WEEK);
+    const after = await t.ask(a.apiKey, BUGS_LAST_WEEK);
     expect(after.body.rows).toEqual([[n + 1]]);
     expect(after.body.cache).toEqual(expect.objectContaining({ hit: true, kind: 'exact', fresh: false }));
     expect(after.body.asOf > writtenAt).toBe(true);
-    const paraphrase = await ask(a.apiKey, 'Number of bugs closed last week');
+    const paraphrase = await t.ask(a.apiKey, 'Number of bugs closed last week');
     expect(paraphrase.body.rows).toEqual([[n + 1]]);
-    const again = await ask(a.apiKey, BUGS_LAST_WEEK);
+    const again = await t.ask(a.apiKey, BUGS_LAST_WEEK);
     expect(again.body).toEqual(
       expect.objectContaining({
         rows: [[n + 1]],
@@ -223,7 +195,7 @@ describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes'
     );
 
     // The other tenant's cached answer is untouched by A's write.
-    const other = await ask(b.apiKey, BUGS_LAST_WEEK);
+    const other = await t.ask(b.apiKey, BUGS_LAST_WEEK);
     expect(other.body).toEqual(
       expect.objectContaining({
         rows: [[bugsResolvedLastWeek(b.id)]],
@@ -233,8 +205,8 @@ describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes'
   });
 
   it('noCache bypasses the caches', async () => {
-    await ask(a.apiKey, 'Open incidents by priority');
-    const res = await ask(a.apiKey, 'Open incidents by priority', { noCache: true });
+    await t.ask(a.apiKey, 'Open incidents by priority');
+    const res = await t.ask(a.apiKey, 'Open incidents by priority', { noCache: true });
     expect(res.body).toEqual(
       expect.objectContaining({
         route: 'simple',
@@ -245,15 +217,7 @@ describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes'
 
   it('reports the cache figures in /v1/metrics/performance: 10 questions, 7 hits → hit rate 0.7', async () => {
     const c = await t.createTenant();
-    await insertFixtureFor(
-      t.app.get(PgPoolService).pool,
-      createAnalyticsFixture({
-        seed: 3,
-        tenants: 1,
-        size: { workItems: 50, pullRequests: 30, deployments: 30 },
-      }),
-      [c.id],
-    );
+    await t.seedFixture([c], { seed: 3, size: { workItems: 50, pullRequests: 30, deployments: 30 } });
     const questions = [
       'Open incidents by priority', // miss
       'Open incidents by priority', // exact
@@ -267,7 +231,7 @@ describe('answer caches: exact, semantic, per tenant, invalidated by ETL writes'
       'Open incidents by priority', // exact
     ];
     const routes: string[] = [];
-    for (const q of questions) routes.push(`${(await ask(c.apiKey, q)).body.cache.kind}`);
+    for (const q of questions) routes.push(`${(await t.ask(c.apiKey, q)).body.cache.kind}`);
     expect(routes).toEqual([
       'null',
       'exact',

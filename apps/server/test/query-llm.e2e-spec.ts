@@ -1,20 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import {
   startOpenAiTestServer,
   type ChatRequestBody,
   type OpenAiTestServer,
 } from '@app/common/testing/openai-test-server';
-import { PgPoolService } from '@app/database';
-import { insertFixtureFor, llmIntegration, type LlmIntegration } from '@app/ai/query/testing/query-test-kit';
-import {
-  createAnalyticsFixture,
-  FIXTURE_NOW,
-  type AnalyticsFixture,
-} from '@app/ai/semantic/testing/fixtures';
+import { llmIntegration, type LlmIntegration } from '@app/ai/query/testing/query-test-kit';
+import type { AnalyticsFixture } from '@app/ai/semantic/testing/fixtures';
 import { eventually } from './support/eventually';
-import { expectErrorShape, startTestApp, type TestApp } from './support/test-app';
+import { startQueryTestApp, type QueryTestApp } from './support/query-test-kit';
+import { expectErrorShape } from './support/test-app';
 
 const sqlAnswer = (sql: string) => JSON.stringify({ sql });
 const lastUserMessage = (body: ChatRequestBody) =>
@@ -22,21 +15,11 @@ const lastUserMessage = (body: ChatRequestBody) =>
 const promptOf = (body: unknown) => (body as ChatRequestBody).messages.map((m) => m.content).join('\n');
 
 describe('POST /v1/ai/query: the LLM route (complex questions through an OpenAI-compatible server)', () => {
-  let t: TestApp;
-  let dataDir: string;
-  let pool: PgPoolService['pool'];
+  let t: QueryTestApp;
   const servers: OpenAiTestServer[] = [];
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'pulse-query-llm-'));
-    t = await startTestApp({
-      DATA_DIR: dataDir,
-      RECONCILE_INTERVAL_S: '0',
-      QUERY_FIXED_NOW: FIXTURE_NOW.toISOString(),
-      LLM_MAX_RETRIES: '0',
-      LLM_BREAKER_FAILURES: '50',
-    });
-    pool = t.app.get(PgPoolService).pool;
+    t = await startQueryTestApp({ LLM_MAX_RETRIES: '0', LLM_BREAKER_FAILURES: '50' });
   });
 
   afterEach(async () => {
@@ -45,7 +28,6 @@ describe('POST /v1/ai/query: the LLM route (complex questions through an OpenAI-
 
   afterAll(async () => {
     await t?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function serve(chat: (body: ChatRequestBody) => string): Promise<OpenAiTestServer> {
@@ -69,15 +51,10 @@ describe('POST /v1/ai/query: the LLM route (complex questions through an OpenAI-
     expect(res.status).toBe(201);
     const a = res.body as { id: string; apiKey: string };
     const b = await t.createTenant();
-    const fx = await insertFixtureFor(
-      pool,
-      createAnalyticsFixture({
-        seed: 5,
-        tenants: 2,
-        size: { workItems: 200, pullRequests: 150, deployments: 100 },
-      }),
-      [a.id, b.id],
-    );
+    const fx = await t.seedFixture([a, b], {
+      seed: 5,
+      size: { workItems: 200, pullRequests: 150, deployments: 100 },
+    });
     for (const [name, settings] of Object.entries(llms)) {
       const put = await t.request({
         method: 'PUT',
@@ -89,14 +66,6 @@ describe('POST /v1/ai/query: the LLM route (complex questions through an OpenAI-
     }
     return { a, b, fx };
   }
-
-  const ask = (apiKey: string, question: string, options?: Record<string, unknown>) =>
-    t.request({
-      method: 'POST',
-      url: '/v1/ai/query',
-      token: apiKey,
-      body: { question, ...(options ? { options } : {}) },
-    });
 
   const mergedWithoutReview = (fx: AnalyticsFixture, tenantId: string) => {
     const counts = new Map<string, number>();
@@ -119,12 +88,12 @@ describe('POST /v1/ai/query: the LLM route (complex questions through an OpenAI-
     });
 
     // A question the semantic layer answers becomes this tenant's example once its embedding is stored.
-    const past = await ask(a.apiKey, 'Merged PRs by author since March');
+    const past = await t.ask(a.apiKey, 'Merged PRs by author since March');
     expect(past.body.route).toBe('simple');
     await eventually(
       async () =>
         (
-          await pool.query(
+          await t.pool.query(
             'SELECT 1 FROM query_history WHERE tenant_id = $1 AND question_embedding IS NOT NULL',
             [a.id],
           )
@@ -132,7 +101,7 @@ describe('POST /v1/ai/query: the LLM route (complex questions through an OpenAI-
       { what: 'past question stored with its embedding' },
     );
 
-    const res = await ask(a.apiKey, 'Merged PRs by author since March, only ones without reviewers');
+    const res = await t.ask(a.apiKey, 'Merged PRs by author since March, only ones without reviewers');
     expect(res.status).toBe(200);
     expect(res.body).toEqual(
       expect.objectContaining({
@@ -180,7 +149,7 @@ describe('POST /v1/ai/query: the LLM route (complex questions through an OpenAI-
         : sqlAnswer("SELECT count(*) AS reopened FROM work_items WHERE type = 'bug' AND reopened_count > 0"),
     );
     const { a, fx } = await tenants({ gateway: { baseUrl: llm.url } });
-    const res = await ask(a.apiKey, 'How many bugs get reopened after a release?');
+    const res = await t.ask(a.apiKey, 'How many bugs get reopened after a release?');
     expect(res.status).toBe(200);
     expect(res.body.route).toBe('complex');
     expect(res.body.rows).toEqual([
@@ -198,7 +167,7 @@ describe('POST /v1/ai/query: the LLM route (complex questions through an OpenAI-
   it('a model that never writes acceptable SQL gets 422 SQL_REJECTED after two corrections', async () => {
     const llm = await serve(() => 'I think you should look at the bugs table.');
     const { a } = await tenants({ gateway: { baseUrl: llm.url } });
-    const res = await ask(a.apiKey, 'Which engineers are overloaded right now?');
+    const res = await t.ask(a.apiKey, 'Which engineers are overloaded right now?');
     expect(res.status).toBe(422);
     expectErrorShape(res.body, 'SQL_REJECTED');
     expect(res.body.error.details.attempts).toHaveLength(3);
@@ -227,19 +196,18 @@ describe('POST /v1/ai/query: the LLM route (complex questions through an OpenAI-
     it.each(rejected)('%s → 422 SQL_REJECTED, nothing executed', async (_name, sql) => {
       const llm = await serve(() => sqlAnswer(sql));
       const { a, b } = await tenants({ gateway: { baseUrl: llm.url } });
-      const before = await pool.query('SELECT count(*)::int AS n FROM work_items WHERE tenant_id = ANY($1)', [
-        [a.id, b.id],
-      ]);
+      const workItemCount = () =>
+        t.pool
+          .query('SELECT count(*)::int AS n FROM work_items WHERE tenant_id = ANY($1)', [[a.id, b.id]])
+          .then((r) => r.rows[0].n as number);
+      const before = await workItemCount();
       const started = Date.now();
-      const res = await ask(a.apiKey, 'Show me the riskiest services');
+      const res = await t.ask(a.apiKey, 'Show me the riskiest services');
       expect(res.status).toBe(422);
       expectErrorShape(res.body, 'SQL_REJECTED');
       expect(Date.now() - started).toBeLessThan(20_000);
       expect(llm.requests).toHaveLength(3);
-      const after = await pool.query('SELECT count(*)::int AS n FROM work_items WHERE tenant_id = ANY($1)', [
-        [a.id, b.id],
-      ]);
-      expect(after.rows[0].n).toBe(before.rows[0].n);
+      expect(await workItemCount()).toBe(before);
     });
 
     it.each([
@@ -252,7 +220,7 @@ describe('POST /v1/ai/query: the LLM route (complex questions through an OpenAI-
     ])('%s is rewritten: only the caller’s rows come back', async (_name, sql) => {
       const llm = await serve(() => sqlAnswer(sql));
       const { a, b, fx } = await tenants({ gateway: { baseUrl: llm.url } });
-      const res = await ask(a.apiKey, 'Show me the riskiest services');
+      const res = await t.ask(a.apiKey, 'Show me the riskiest services');
       expect(res.status).toBe(200);
       const mine = new Set(
         fx.workItems.filter((w) => w.tenantId === a.id).map((w) => `${w.externalId}|${w.title}`),
@@ -277,7 +245,7 @@ describe('POST /v1/ai/query: the LLM route (complex questions through an OpenAI-
       primary: { baseUrl: down.url, priority: 0 },
       backup: { baseUrl: up.url, priority: 1 },
     });
-    const res = await ask(a.apiKey, 'What share of incidents were caused by a deployment?');
+    const res = await t.ask(a.apiKey, 'What share of incidents were caused by a deployment?');
     expect(res.status).toBe(200);
     expect(res.body.provider).toBe('backup');
     expect(res.body.rows).toEqual([
@@ -286,7 +254,7 @@ describe('POST /v1/ai/query: the LLM route (complex questions through an OpenAI-
     expect(down.requests.length).toBeGreaterThanOrEqual(1);
 
     up.setScript([], { kind: 'status', status: 503 });
-    const out = await ask(a.apiKey, 'Which services are the riskiest this quarter?');
+    const out = await t.ask(a.apiKey, 'Which services are the riskiest this quarter?');
     expect(out.status).toBe(503);
     expectErrorShape(out.body, 'DEPENDENCY_UNAVAILABLE');
     expect(out.headers['retry-after']).toBeDefined();
@@ -301,20 +269,20 @@ describe('POST /v1/ai/query: the LLM route (complex questions through an OpenAI-
       { gateway: { baseUrl: llm.url, inputCostPer1k: 0, outputCostPer1k: 1 } },
       0.6,
     );
-    const first = await ask(a.apiKey, 'Which engineers have too much work right now?');
+    const first = await t.ask(a.apiKey, 'Which engineers have too much work right now?');
     expect(first.status).toBe(200);
     expect(first.body.costUsd).toBeGreaterThan(0.09);
     expect(llm.requests).toHaveLength(1);
 
     for (const q of ['Which services are the riskiest?', 'Which deployments happened on a Friday?']) {
-      const res = await ask(a.apiKey, q);
+      const res = await t.ask(a.apiKey, q);
       expect(res.status).toBe(429);
       expectErrorShape(res.body, 'BUDGET_EXCEEDED');
     }
     expect(llm.requests).toHaveLength(1);
 
     // Questions the semantic layer answers still work: they cost nothing.
-    const simple = await ask(a.apiKey, 'Open incidents by priority');
+    const simple = await t.ask(a.apiKey, 'Open incidents by priority');
     expect(simple.status).toBe(200);
     expect(simple.body.costUsd).toBe(0);
   });

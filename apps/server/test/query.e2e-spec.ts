@@ -1,7 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { PgPoolService } from '@app/database';
 import {
   ANALYTICS_QUESTIONS,
   compareRows,
@@ -9,9 +5,8 @@ import {
   tenantData,
   type ExpectedAnswer,
 } from '@app/ai/semantic/testing/analytics-questions';
-import { createAnalyticsFixture, FIXTURE_NOW } from '@app/ai/semantic/testing/fixtures';
-import { insertFixtureFor } from '@app/ai/query/testing/query-test-kit';
-import { expectErrorShape, startTestApp, type TestApp } from './support/test-app';
+import { startQueryTestApp, type QueryTestApp } from './support/query-test-kit';
+import { expectErrorShape } from './support/test-app';
 
 // Questions whose fixture answer needs a similarity callback; the app's own similarity is not part of this suite.
 const QUESTIONS = ANALYTICS_QUESTIONS.filter((c) => !c.opts);
@@ -37,50 +32,31 @@ function expectAnswer(
 }
 
 describe('POST /v1/ai/query: the semantic route answers analytics questions (no LLM configured)', () => {
-  let t: TestApp;
-  let dataDir: string;
+  let t: QueryTestApp;
   let a: { id: string; apiKey: string };
   let b: { id: string; apiKey: string };
   let dataA: ReturnType<typeof tenantData>;
   let dataB: ReturnType<typeof tenantData>;
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'pulse-query-'));
-    t = await startTestApp({
-      DATA_DIR: dataDir,
-      RECONCILE_INTERVAL_S: '0',
-      QUERY_FIXED_NOW: FIXTURE_NOW.toISOString(),
-    });
+    t = await startQueryTestApp();
     a = await t.createTenant();
     b = await t.createTenant();
-    const fx = await insertFixtureFor(
-      t.app.get(PgPoolService).pool,
-      createAnalyticsFixture({ seed: 11, tenants: 2 }),
-      [a.id, b.id],
-    );
+    const fx = await t.seedFixture([a, b], { seed: 11 });
     dataA = tenantData(fx, a.id);
     dataB = tenantData(fx, b.id);
   });
 
   afterAll(async () => {
     await t?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
-
-  const ask = (apiKey: string, question: string, options?: Record<string, unknown>) =>
-    t.request({
-      method: 'POST',
-      url: '/v1/ai/query',
-      token: apiKey,
-      body: { question, ...(options ? { options } : {}) },
-    });
 
   it(`has ${QUESTIONS.length} distinct questions to ask`, () => {
     expect(new Set(QUESTIONS.map((c) => c.q.toLowerCase())).size).toBeGreaterThanOrEqual(30);
   });
 
   it.each(QUESTIONS.map((c) => [c.q, c] as const))('%s', async (q, c) => {
-    const res = await ask(a.apiKey, q, { noCache: true });
+    const res = await t.ask(a.apiKey, q, { noCache: true });
     expect(res.status).toBe(200);
     expect(res.body).toEqual(
       expect.objectContaining({
@@ -123,7 +99,7 @@ describe('POST /v1/ai/query: the semantic route answers analytics questions (no 
   });
 
   it('records the routing decision and its reasons', async () => {
-    const res = await ask(a.apiKey, 'Open incidents by priority', { noCache: true });
+    const res = await t.ask(a.apiKey, 'Open incidents by priority', { noCache: true });
     expect(res.body.routing).toEqual({
       route: 'simple',
       reason: expect.stringMatching(/confidence 1\.00 >= 0\.70/),
@@ -134,7 +110,7 @@ describe('POST /v1/ai/query: the semantic route answers analytics questions (no 
   });
 
   it('without an LLM, a question the planner cannot read is a 422 CANNOT_ANSWER saying what it understood', async () => {
-    const res = await ask(a.apiKey, 'What fraction of bugs get reopened after a release?');
+    const res = await t.ask(a.apiKey, 'What fraction of bugs get reopened after a release?');
     expect(res.status).toBe(422);
     expectErrorShape(res.body, 'CANNOT_ANSWER');
     expect(res.body.error.details).toEqual(
@@ -165,15 +141,15 @@ describe('POST /v1/ai/query: the semantic route answers analytics questions (no 
 
   it('rejects malformed requests with 400 and the error shape, and unauthenticated ones with 401', async () => {
     const cases: [string, Promise<{ status: number; body: any }>, number][] = [
-      ['blank question', ask(a.apiKey, '   '), 400],
-      ['empty question', ask(a.apiKey, ''), 400],
-      ['question too long', ask(a.apiKey, 'x'.repeat(2001)), 400],
+      ['blank question', t.ask(a.apiKey, '   '), 400],
+      ['empty question', t.ask(a.apiKey, ''), 400],
+      ['question too long', t.ask(a.apiKey, 'x'.repeat(2001)), 400],
       [
         'question not a string',
         t.request({ method: 'POST', url: '/v1/ai/query', token: a.apiKey, body: { question: 42 } }),
         400,
       ],
-      ['noCache not a boolean', ask(a.apiKey, 'Open PRs', { noCache: 'yes' }), 400],
+      ['noCache not a boolean', t.ask(a.apiKey, 'Open PRs', { noCache: 'yes' }), 400],
       [
         'unknown field',
         t.request({

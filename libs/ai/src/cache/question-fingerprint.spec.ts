@@ -21,6 +21,7 @@ describe('question fingerprints', () => {
     expect(f.numbers).toEqual(['5']);
     expect(f.identifiers).toEqual(['payments-api']);
     expect(f.window).toBe('2026-11-16T00:00:00.000Z|2026-11-23T00:00:00.000Z');
+    expect((await fp('Top twenty repositories by deploys, a week at a time')).numbers).toEqual(['20']);
   });
 
   it('equal confident plans match whatever the wording; different ones never do', async () => {

@@ -1,4 +1,5 @@
 import type { QueryPlan } from '../semantic';
+import { numberOfWord } from '../semantic/number-words';
 
 /**
  * What two questions must share before one may reuse the other's answer, besides being close in embedding space.
@@ -23,26 +24,6 @@ export interface QuestionFingerprint {
   planSignature: string | null;
 }
 
-const NUMBER_WORDS: Record<string, number> = {
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-  fifteen: 15,
-  twenty: 20,
-  thirty: 30,
-  fifty: 50,
-  hundred: 100,
-};
-
 /** Lower-cased, unicode-normalised, single-spaced, without trailing punctuation: the exact-cache form. */
 export function normalizeQuestionText(question: string): string {
   return question
@@ -59,7 +40,7 @@ function numbersOf(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/\d+(?:\.\d+)?/g)) out.push(String(Number(m[0])));
   for (const m of text.matchAll(/[a-z]+/g)) {
-    const n = NUMBER_WORDS[m[0]];
+    const n = numberOfWord(m[0]);
     if (n !== undefined) out.push(String(n));
   }
   return out.sort();

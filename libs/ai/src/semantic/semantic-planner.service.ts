@@ -637,6 +637,25 @@ export class SemanticPlanner {
       }
       filters.push(f);
     };
+    /** An equality filter on one dimension (containment for array columns); returns the dimension for messages. */
+    const addValueFilter = (
+      ek: string,
+      dk: string,
+      value: string,
+      how: Pick<PlanFilter, 'parameter' | 'caseInsensitive' | 'source'>,
+    ) => {
+      const dim = this.model.entities[ek].dimensions[dk];
+      addFilter({
+        entity: ek,
+        column: dim.column,
+        op: dim.array ? 'contains' : 'eq',
+        values: [value],
+        parameter: how.parameter,
+        caseInsensitive: how.caseInsensitive,
+        source: how.source,
+      });
+      return dim;
+    };
     const addDimension = (ek: string, dk: string) => {
       if (dims.some((d) => d.entity === ek && d.key === dk)) return;
       const d = this.model.entities[ek].dimensions[dk];
@@ -677,13 +696,7 @@ export class SemanticPlanner {
         case 'entity':
           break;
         case 'value': {
-          const ed = this.model.entities[i.entity];
-          const dim = ed.dimensions[i.dimension];
-          addFilter({
-            entity: i.entity,
-            column: dim.column,
-            op: dim.array ? 'contains' : 'eq',
-            values: [i.value],
+          addValueFilter(i.entity, i.dimension, i.value, {
             parameter: false,
             caseInsensitive: false,
             source: span.text,
@@ -724,13 +737,7 @@ export class SemanticPlanner {
           if (!howLong) unrecognized.push(span.text);
           break;
         case 'freeValue': {
-          const ed = this.model.entities[i.entity];
-          const dim = ed.dimensions[i.dimension];
-          addFilter({
-            entity: i.entity,
-            column: dim.column,
-            op: dim.array ? 'contains' : 'eq',
-            values: [i.value],
+          const dim = addValueFilter(i.entity, i.dimension, i.value, {
             parameter: true,
             caseInsensitive: !i.known,
             source: span.text,
@@ -751,12 +758,7 @@ export class SemanticPlanner {
             unrecognized.push(i.value);
             break;
           }
-          const dim = entityDef.dimensions[dk];
-          addFilter({
-            entity,
-            column: dim.column,
-            op: dim.array ? 'contains' : 'eq',
-            values: [i.value],
+          const dim = addValueFilter(entity, dk, i.value, {
             parameter: true,
             caseInsensitive: !known,
             source: span.text,

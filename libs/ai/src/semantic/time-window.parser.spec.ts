@@ -18,6 +18,8 @@ describe('parseTimeExpressions', () => {
     ['deploys over the last 30 days', day('2026-10-27'), day('2026-11-26')],
     ['deploys last 2 weeks', day('2026-11-12'), day('2026-11-26')],
     ['incidents in the last 3 months', day('2026-08-26'), day('2026-11-26')],
+    ['incidents in the last three months', day('2026-08-26'), day('2026-11-26')],
+    ['deploys over the past thirty days', day('2026-10-27'), day('2026-11-26')],
     ['what happened yesterday', day('2026-11-24'), day('2026-11-25')],
     ['prs merged today', day('2026-11-25'), day('2026-11-26')],
     ['cycle time this month', day('2026-11-01'), day('2026-12-01')],

@@ -1,4 +1,5 @@
 import * as chrono from 'chrono-node';
+import { NUMBER_WORD_PATTERN, numberOfWord } from './number-words';
 import type { TimeGrain } from './semantic-model.schema';
 
 /** Half-open [start, end) in UTC; a null bound is unbounded. */
@@ -108,22 +109,6 @@ const DAY_DATE_RE = `(?:\\d{4}-\\d{2}-\\d{2}|\\d{1,2}/\\d{1,2}/\\d{4}|${MONTH_RE
 const MONTH_YEAR_RE = `${MONTH_RE}(?:\\s+(?:of\\s+)?${YEAR_RE})?`;
 const REL_POINT_RE = '(?:today|yesterday|(?:this|current|last|previous|prior) (?:week|month|quarter|year))';
 const POINT_RE = `(?:the\\s+)?(?:${DAY_DATE_RE}|${QUARTER_RE}|${MONTH_YEAR_RE}|${YEAR_RE}|${REL_POINT_RE})`;
-const NUMBER_WORDS: Record<string, number> = {
-  a: 1,
-  an: 1,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-};
 const GRAIN_ADVERBS: Record<string, TimeGrain> = {
   daily: 'day',
   weekly: 'week',
@@ -279,9 +264,13 @@ const MATCHERS: Matcher[] = [
     },
   },
   {
-    re: /\b(?:(?:in|over|during|for|within)\s+)?(?:the\s+)?(?:last|past|previous|prior|trailing)\s+(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(hours?|days?|weeks?|months?|quarters?|years?)\b/g,
+    re: new RegExp(
+      `\\b(?:(?:in|over|during|for|within)\\s+)?(?:the\\s+)?(?:last|past|previous|prior|trailing)\\s+(\\d+|a|an|${NUMBER_WORD_PATTERN})\\s+(hours?|days?|weeks?|months?|quarters?|years?)\\b`,
+      'g',
+    ),
     read: (m, now) => {
-      const n = /^\d+$/.test(m[1]) ? Number(m[1]) : NUMBER_WORDS[m[1]];
+      // Digits, a number word, or an article: "the past an hour" is one hour.
+      const n = /^\d+$/.test(m[1]) ? Number(m[1]) : (numberOfWord(m[1]) ?? 1);
       if (!n || n > 10_000) return null;
       return { window: rolling(n, unitOf(m[2]), now, `the last ${n} ${m[2]}`) };
     },

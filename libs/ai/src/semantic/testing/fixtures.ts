@@ -340,6 +340,20 @@ export function createAnalyticsFixture(options: AnalyticsFixtureOptions = {}): A
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const hash = (o: unknown) => createHash('sha256').update(JSON.stringify(o)).digest('hex');
 
+/** Inserts rows keyed by column name in one statement; the first row names the columns. */
+async function insertRows(
+  db: Pool | ClientBase,
+  table: 'work_items' | 'pull_requests' | 'deployments',
+  rows: Record<string, unknown>[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]).join(', ');
+  await db.query(
+    `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)`,
+    [JSON.stringify(rows)],
+  );
+}
+
 /** Inserts the tenants and their rows into the real tables (one statement per table). */
 export async function insertAnalyticsFixture(db: Pool | ClientBase, fx: AnalyticsFixture): Promise<void> {
   for (const t of fx.tenants) {
@@ -363,14 +377,7 @@ export async function insertAnalyticsFixture(db: Pool | ClientBase, fx: Analytic
     resolved_at: iso(w.resolvedAt),
     content_hash: hash(w),
   }));
-  await db.query(
-    `INSERT INTO work_items (tenant_id, external_id, project, title, description, type, status, priority, assignee,
-       reporter, story_points, labels, created_at, updated_at, resolved_at, content_hash)
-     SELECT tenant_id, external_id, project, title, description, type, status, priority, assignee, reporter,
-       story_points, labels, created_at, updated_at, resolved_at, content_hash
-     FROM jsonb_populate_recordset(NULL::work_items, $1::jsonb)`,
-    [JSON.stringify(work)],
-  );
+  await insertRows(db, 'work_items', work);
   const prs = fx.pullRequests.map((p) => ({
     tenant_id: p.tenantId,
     external_id: p.externalId,
@@ -389,14 +396,7 @@ export async function insertAnalyticsFixture(db: Pool | ClientBase, fx: Analytic
     closed_at: iso(p.closedAt),
     content_hash: hash(p),
   }));
-  await db.query(
-    `INSERT INTO pull_requests (tenant_id, external_id, repository, title, description, author, state, reviewers,
-       additions, deletions, changed_files, work_item_keys, created_at, merged_at, closed_at, content_hash)
-     SELECT tenant_id, external_id, repository, title, description, author, state, reviewers, additions, deletions,
-       changed_files, work_item_keys, created_at, merged_at, closed_at, content_hash
-     FROM jsonb_populate_recordset(NULL::pull_requests, $1::jsonb)`,
-    [JSON.stringify(prs)],
-  );
+  await insertRows(db, 'pull_requests', prs);
   const deps = fx.deployments.map((d) => ({
     tenant_id: d.tenantId,
     external_id: d.externalId,
@@ -409,14 +409,7 @@ export async function insertAnalyticsFixture(db: Pool | ClientBase, fx: Analytic
     finished_at: iso(d.finishedAt),
     content_hash: hash(d),
   }));
-  await db.query(
-    `INSERT INTO deployments (tenant_id, external_id, service, environment, status, version, commit_sha, started_at,
-       finished_at, content_hash)
-     SELECT tenant_id, external_id, service, environment, status, version, commit_sha, started_at, finished_at,
-       content_hash
-     FROM jsonb_populate_recordset(NULL::deployments, $1::jsonb)`,
-    [JSON.stringify(deps)],
-  );
+  await insertRows(db, 'deployments', deps);
 }
 
 /** Removes everything insertAnalyticsFixture wrote. */
