@@ -55,6 +55,20 @@ describe('SemanticPlanner', () => {
     expect(p.window).toBeNull();
   });
 
+  it('reads a ranking whose count is spelled out: "top five", "three slowest"', async () => {
+    const top = await plan('Top five assignees by bugs closed');
+    expect(top.limit).toBe(5);
+    expect(top.order).toEqual({ by: 'measure', direction: 'desc' });
+    expect(top.dimensions.map((d) => d.key)).toEqual(['assignee']);
+
+    const digits = await plan('3 slowest repositories by time to merge');
+    const words = await plan('three slowest repositories by time to merge');
+    expect(digits.limit).toBe(3);
+    expect(words).toEqual(
+      expect.objectContaining({ limit: 3, order: digits.order, dimensions: digits.dimensions }),
+    );
+  });
+
   it('with no time mentioned, answers over all time and says so', async () => {
     const p = await plan('open incidents by priority');
     expect(p.window).toBeNull();

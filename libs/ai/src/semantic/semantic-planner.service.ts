@@ -18,6 +18,7 @@ import type {
   SemanticModel,
   TimeGrain,
 } from './semantic-model.schema';
+import { NUMBER_WORD_PATTERN, numberOfWord } from './number-words';
 import { SemanticModelService } from './semantic-model.service';
 import { SemanticException } from './semantic.exception';
 import { describeWindow, parseTimeExpressions, type TimeParse } from './time-window.parser';
@@ -290,16 +291,18 @@ export class SemanticPlanner {
         if (interp) take(m.index, e, [interp]);
       }
     };
-    scan(/\b(top|bottom)\s+(\d{1,4})\b/g, (m) => ({
+    const count = `(\\d{1,4}|${NUMBER_WORD_PATTERN})`;
+    const countOf = (word: string) => numberOfWord(word) ?? Number(word);
+    scan(new RegExp(`\\b(top|bottom)\\s+${count}\\b`, 'g'), (m) => ({
       kind: 'topN',
-      n: Number(m[2]),
+      n: countOf(m[2]),
       direction: m[1] === 'bottom' ? 'asc' : 'desc',
     }));
     const desc = this.model.vocabulary.descending.map(normalizePhrase);
     const asc = this.model.vocabulary.ascending.map(normalizePhrase);
-    scan(new RegExp(`\\b(\\d{1,4})\\s+(${[...desc, ...asc].map(escapeRegExp).join('|')})\\b`, 'g'), (m) => ({
+    scan(new RegExp(`\\b${count}\\s+(${[...desc, ...asc].map(escapeRegExp).join('|')})\\b`, 'g'), (m) => ({
       kind: 'topN',
-      n: Number(m[1]),
+      n: countOf(m[1]),
       direction: desc.includes(m[2]) ? 'desc' : 'asc',
     }));
     scan(/\b(?:p(\d{1,2})|(\d{1,2})(?:st|nd|rd|th)?\s+percentile)\b/g, (m) => {
