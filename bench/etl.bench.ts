@@ -17,21 +17,15 @@
  *   npm run bench:etl -- --qdrant            # real Qdrant (bundled test binary) instead of the embedded store
  */
 import 'reflect-metadata';
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { Command } from 'commander';
-import { Client } from 'pg';
-import { AppConfig } from '@app/config';
 import { PgPoolService } from '@app/database';
 import { EmbeddingProvider } from '@app/embedding';
 import { ENTITY_DEFINITIONS, generateDemoDataset } from '@app/etl';
+import { percentile } from '@app/metrics';
 import { startQdrantTestServer, type QdrantTestServer } from '../libs/vector/src/testing/qdrant-test-server';
-import { createApp } from '../apps/server/src/bootstrap';
-import { TestRedisServer } from '../apps/server/test/support/redis-server';
 import { writeBenchResult, type BenchFigure } from './report-schema';
+import { round, startBenchApp, type BenchApp } from './support';
 
 const opts = new Command()
   .option('--n <n>', 'work items in the bulk load', '20000')
@@ -58,80 +52,18 @@ const TRICKLE_SECONDS = Number(opts.trickleSeconds);
 const BARE_BATCH = 32;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-/** A fresh, migrated database (as the test setup makes), dropped at the end. */
-async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://root@127.0.0.1:5432/test';
-  const name = `pulse_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  execFileSync(process.execPath, [path.join('node_modules/prisma/build/index.js'), 'migrate', 'deploy'], {
-    env: { ...process.env, DATABASE_URL: url.toString() },
-    stdio: 'pipe',
-  });
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pulse-bench-etl-'));
-  const cleanups: (() => Promise<void>)[] = [
-    () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })),
-  ];
-  const cleanup = async () => {
-    for (const fn of cleanups.reverse()) await fn().catch((err) => console.error(err));
-  };
+  let qdrant: QdrantTestServer | undefined;
+  let bench: BenchApp | undefined;
   try {
-    const db = await createDatabase();
-    cleanups.push(db.drop);
-    const redis = await TestRedisServer.start();
-    cleanups.push(() => redis.stop());
-    let qdrant: QdrantTestServer | undefined;
-    if (opts.qdrant) {
-      qdrant = await startQdrantTestServer();
-      cleanups.push(() => qdrant!.close());
-    }
-
-    const adminToken = randomBytes(16).toString('hex');
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      PROCESS_ROLE: 'all',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: db.url,
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: `bench-etl-${randomBytes(4).toString('hex')}`,
-      DATA_DIR: dataDir,
-      ADMIN_TOKEN: adminToken,
-      INTEGRATION_SECRET_KEY: randomBytes(32).toString('hex'),
+    if (opts.qdrant) qdrant = await startQdrantTestServer();
+    bench = await startBenchApp('etl', {
       // A clean measurement of the real-time path: the periodic reconciler would join in on a long bulk load.
       RECONCILE_INTERVAL_S: '0',
-      ...(qdrant ? { VECTOR_STORE: 'qdrant', QDRANT_URL: qdrant.url } : { VECTOR_STORE: 'embedded' }),
-    };
-    const config = new AppConfig(env);
-    const app = await createApp(config);
-    cleanups.push(() => app.close());
-    await app.listen(0, '127.0.0.1');
-    const address = app.getHttpServer().address();
-    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      ...(qdrant ? { VECTOR_STORE: 'qdrant', QDRANT_URL: qdrant.url } : {}),
+    });
+    const { app, baseUrl: base } = bench.server;
 
     const call = async (method: string, url: string, token: string, body?: unknown) => {
       const res = await fetch(`${base}${url}`, {
@@ -146,10 +78,7 @@ async function main(): Promise<void> {
       if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
       return json;
     };
-    const tenant = (await call('POST', '/v1/admin/tenants', adminToken, {
-      slug: 'bench-etl',
-      name: 'ETL bench',
-    })) as { id: string; apiKey: string };
+    const tenant = await bench.server.createTenant('bench-etl');
     const status = async () =>
       (await call('GET', '/v1/etl/status', tenant.apiKey)).entities.work_items as {
         records: number;
@@ -254,10 +183,8 @@ async function main(): Promise<void> {
           WHERE tenant_id = $1 AND external_id = ANY($2) AND vectorized_at IS NOT NULL`,
       [tenant.id, trickle.map((r) => r.externalId)],
     );
-    const lags = rows.map((r) => Number(r.lag)).sort((a, b) => a - b);
-    const p50 = percentile(lags, 50);
-    const p95 = percentile(lags, 95);
-    const p99 = percentile(lags, 99);
+    const lags = rows.map((r) => Number(r.lag));
+    const [p50, p95, p99] = [50, 95, 99].map((p) => percentile(lags, p) ?? NaN);
 
     const ratio = e2eRate / bareRate;
     const table: [string, string, string][] = [
@@ -315,7 +242,8 @@ async function main(): Promise<void> {
     });
     console.log(`\nwrote ${file}`);
   } finally {
-    await cleanup();
+    await bench?.close().catch((err: unknown) => console.error(err));
+    await qdrant?.close().catch((err: unknown) => console.error(err));
   }
 }
 

@@ -1,22 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { QdrantClient } from '@qdrant/js-client-rest';
 import { PgPoolService } from '@app/database';
 import { VectorizeService } from '@app/etl';
-import { collectionName, VectorStore } from '@app/vector';
-import {
-  startQdrantTestServer,
-  type QdrantTestServer,
-} from '../../../libs/vector/src/testing/qdrant-test-server';
+import { VectorStore } from '@app/vector';
 import { eventually } from './support/eventually';
 import { workItem } from './support/records';
-import { freePort, TestRedisServer } from './support/redis-server';
+import { storedPoints } from './support/qdrant-points';
+import { SplitDeployment } from './support/split-deployment';
 import { startTestApp, type TestApp } from './support/test-app';
-
-const ROOT = path.resolve(__dirname, '../../..');
 
 /**
  * Crash safety with the deployment's real shape: the API in this process, the queue worker in a separate
@@ -25,76 +17,15 @@ const ROOT = path.resolve(__dirname, '../../..');
  * nothing is marked vectorized without its vector.
  */
 describe('ETL crash safety (separate worker process, Qdrant, private Redis)', () => {
-  let redis: TestRedisServer;
-  let qdrant: QdrantTestServer;
+  let d: SplitDeployment;
   let t: TestApp;
-  let worker: ChildProcess | undefined;
-  let workerLog = '';
-  const env: Record<string, string> = {};
 
   beforeAll(async () => {
-    [redis, qdrant] = await Promise.all([TestRedisServer.start(), startQdrantTestServer()]);
-    Object.assign(env, {
-      REDIS_URL: redis.url,
-      QDRANT_URL: qdrant.url,
-      RECONCILE_INTERVAL_S: '2',
-      RECONCILE_SETTLE_S: '1',
-    });
-    t = await startTestApp({ ...env, PROCESS_ROLE: 'api' });
+    d = await SplitDeployment.start({ RECONCILE_INTERVAL_S: '2', RECONCILE_SETTLE_S: '1' });
+    t = d.api;
   }, 60_000);
 
-  afterAll(async () => {
-    await stopWorker('SIGKILL');
-    await t?.close();
-    await redis?.stop();
-    await qdrant?.close();
-  });
-
-  async function startWorker(): Promise<void> {
-    const port = await freePort();
-    workerLog = '';
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/server/src/main.ts'], {
-      cwd: ROOT,
-      detached: false,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        ...env,
-        PROCESS_ROLE: 'worker',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-      },
-    });
-    const keep = (chunk: Buffer) => {
-      workerLog = (workerLog + chunk.toString()).slice(-8000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    worker = child;
-    try {
-      await eventually(
-        async () => {
-          if (child.exitCode !== null) throw new Error(`worker exited (${child.exitCode}):\n${workerLog}`);
-          return isLive(port);
-        },
-        { timeoutMs: 60_000, intervalMs: 250, what: 'worker start-up' },
-      );
-    } catch (err) {
-      await stopWorker('SIGKILL');
-      throw err;
-    }
-  }
-
-  async function stopWorker(signal: NodeJS.Signals): Promise<void> {
-    const child = worker;
-    worker = undefined;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill(signal);
-    });
-  }
+  afterAll(() => d?.close());
 
   const ingest = (key: string, records: unknown[]) =>
     t.request({ method: 'POST', url: '/v1/etl/work_items/records', token: key, body: { records } });
@@ -113,31 +44,13 @@ describe('ETL crash safety (separate worker process, Qdrant, private Redis)', ()
       },
       { timeoutMs, intervalMs: 250, what: `all ${records} records vectorized` },
     ).catch(async (err: Error) => {
-      throw new Error(`${err.message}; status ${JSON.stringify(await workItems(key))}\n${workerLog}`);
+      throw new Error(
+        `${err.message}; status ${JSON.stringify(await workItems(key))}\n${d.worker?.output() ?? ''}`,
+      );
     });
 
-  async function storedPoints(tenantId: string): Promise<Map<string, Record<string, unknown>>> {
-    const spec = await t.app.get(VectorizeService).collection('work_items');
-    const client = new QdrantClient({ url: qdrant.url, checkCompatibility: false });
-    const points = new Map<string, Record<string, unknown>>();
-    if (!(await client.collectionExists(collectionName(spec))).exists) return points;
-    let offset: string | number | undefined | null = undefined;
-    do {
-      const page = await client.scroll(collectionName(spec), {
-        filter: { must: [{ key: 'tenant_id', match: { value: tenantId } }] },
-        with_payload: true,
-        with_vector: false,
-        limit: 1000,
-        offset: offset ?? undefined,
-      });
-      for (const p of page.points) {
-        const payload = p.payload ?? {};
-        points.set(String(payload.external_id), payload);
-      }
-      offset = page.next_page_offset as string | number | null | undefined;
-    } while (offset);
-    return points;
-  }
+  const pointsById = async (tenantId: string) =>
+    new Map((await storedPoints(t, d.qdrant.url, tenantId)).map((p) => [String(p.external_id), p]));
 
   /** Records the database calls vectorized (current content), with their content hashes. */
   async function vectorizedInDb(tenantId: string): Promise<Map<string, string>> {
@@ -152,7 +65,7 @@ describe('ETL crash safety (separate worker process, Qdrant, private Redis)', ()
   /** Every record marked vectorized has its vector in the store, embedded from the content it was marked for. */
   async function expectNoMarkWithoutVector(tenantId: string): Promise<number> {
     const marked = await vectorizedInDb(tenantId);
-    const points = await storedPoints(tenantId);
+    const points = await pointsById(tenantId);
     const missing = [...marked.keys()].filter((id) => !points.has(id));
     expect(missing).toEqual([]);
     // A later re-ingest may have replaced the point since; here nothing changes content, so hashes match.
@@ -184,7 +97,7 @@ describe('ETL crash safety (separate worker process, Qdrant, private Redis)', ()
       expect.objectContaining({ updated: 1, queued: 1 }),
     );
 
-    await startWorker();
+    await d.startWorker();
     await allVectorized(tenant.apiKey, 1);
 
     const hits = await t.request({
@@ -197,13 +110,13 @@ describe('ETL crash safety (separate worker process, Qdrant, private Redis)', ()
     expect(hits.body.results[0]).toEqual(
       expect.objectContaining({ externalId: v1.externalId, title: v2.title }),
     );
-    const stored = (await storedPoints(tenant.id)).get(String(v1.externalId));
+    const stored = (await pointsById(tenant.id)).get(String(v1.externalId));
     const current = (await vectorizedInDb(tenant.id)).get(String(v1.externalId));
     expect(stored).toEqual(expect.objectContaining({ title: v2.title, content_hash: current }));
   });
 
   it('killing the worker mid-batch and restarting it loses nothing', async () => {
-    if (!worker) await startWorker();
+    if (!d.worker) await d.startWorker();
     const tenant = await t.createTenant();
     const total = 600;
     const items = Array.from({ length: total }, () => workItem());
@@ -219,21 +132,21 @@ describe('ETL crash safety (separate worker process, Qdrant, private Redis)', ()
       },
       { timeoutMs: 60_000, intervalMs: 100, what: 'first records vectorized' },
     );
-    await stopWorker('SIGKILL');
+    await d.stopWorker('SIGKILL');
     const after = (await workItems(tenant.apiKey)).vectorized;
     expect(after).toBeLessThan(total);
     // The kill happened between "vector written" and "record marked" for some records at worst: every mark
     // that made it has its vector.
     await expectNoMarkWithoutVector(tenant.id);
 
-    await startWorker();
+    await d.startWorker();
     await allVectorized(tenant.apiKey, total);
     await expectStoreMatchesRecords(tenant.id, total);
     console.log(`worker SIGKILLed with ${after}/${total} records vectorized; all ${total} recovered`);
   }, 150_000);
 
   it('Redis stopped and restarted during ingest loses nothing', async () => {
-    if (!worker) await startWorker();
+    if (!d.worker) await d.startWorker();
     const tenant = await t.createTenant();
     let accepted = 0;
     const send = async (n: number) => {
@@ -247,11 +160,11 @@ describe('ETL crash safety (separate worker process, Qdrant, private Redis)', ()
 
     await send(100);
     await send(100);
-    await redis.stop();
+    await d.redis.stop();
     // Records are stored in PostgreSQL even though they cannot be queued.
     await send(100);
     await send(100);
-    await redis.restart();
+    await d.redis.restart();
     await send(50);
 
     expect(accepted).toBe(450);
@@ -338,17 +251,3 @@ describe('ETL fairness between tenants', () => {
     expect(p95).toBeLessThan(drainMs / 3);
   }, 150_000);
 });
-
-function isLive(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = httpGet(
-      { host: '127.0.0.1', port, path: '/health/live', agent: false, timeout: 1_000 },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      },
-    );
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
-  });
-}

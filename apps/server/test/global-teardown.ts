@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { Client } from 'pg';
+import { dropDatabase } from '../../../libs/database/src/testing/migrated-database';
 import { combinedSummary, SUMMARY_FILE_ENV } from './reliability/reliability-support';
 
 /**
@@ -14,11 +14,5 @@ export default async function globalTeardown(): Promise<void> {
     rmSync(summaryFile, { force: true });
   }
   const name = process.env.PULSE_TEST_DATABASE;
-  if (!name || process.env.KEEP_TEST_DB === '1') return;
-  const admin = new Client({
-    connectionString: process.env.TEST_DATABASE_ADMIN_URL ?? 'postgresql://root@127.0.0.1:5432/test',
-  });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
+  if (name && process.env.KEEP_TEST_DB !== '1') await dropDatabase(name);
 }

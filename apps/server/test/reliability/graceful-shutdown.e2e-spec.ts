@@ -1,16 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { eventually } from '../support/eventually';
 import { workItem } from '../support/records';
-import { freePort } from '../support/redis-server';
+import { startServerProcess, type ServerProcess } from '../support/server-process';
 import { printSummary, StatusTally } from './reliability-support';
 
 const GRACE_MS = 10_000;
 const CHILD_LOG = process.env.RELIABILITY_CHILD_LOG;
-const ROOT = path.resolve(__dirname, '../../../..');
 
 interface Sent {
   /** The whole request was written to the socket before SIGTERM. */
@@ -65,12 +62,12 @@ function send(
 }
 
 describe('Graceful shutdown of a real server process (SIGTERM during a burst)', () => {
-  let child: ChildProcess | undefined;
+  let server: ServerProcess | undefined;
   let dataDir: string;
   const tally = new StatusTally();
 
-  afterAll(() => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
     printSummary([
       {
@@ -84,40 +81,22 @@ describe('Graceful shutdown of a real server process (SIGTERM during a burst)', 
   });
 
   it('finishes every request accepted before SIGTERM and exits 0 within SHUTDOWN_GRACE_MS', async () => {
-    const port = await freePort();
     dataDir = mkdtempSync(path.join(tmpdir(), 'pulse-shutdown-'));
-    let stderr = '';
-    const proc = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/server/src/main.ts'], {
-      cwd: ROOT,
+    // RELIABILITY_CHILD_LOG=<file> keeps the server's log, for finding what a slow shutdown waited on.
+    if (CHILD_LOG) writeFileSync(CHILD_LOG, '');
+    server = await startServerProcess({
+      role: 'all',
       env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        PROCESS_ROLE: 'all',
         DATA_DIR: dataDir,
         SHUTDOWN_GRACE_MS: String(GRACE_MS),
         RECONCILE_INTERVAL_S: '0',
         LOG_LEVEL: CHILD_LOG ? 'info' : 'warn',
       },
-      // RELIABILITY_CHILD_LOG=<file> keeps the server's log, for finding what a slow shutdown waited on.
-      stdio: ['ignore', CHILD_LOG ? openSync(CHILD_LOG, 'w') : 'ignore', 'pipe'],
+      onLine: CHILD_LOG ? (line) => appendFileSync(CHILD_LOG, line + '\n') : undefined,
     });
-    child = proc;
-    proc.stderr!.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>(
-      (resolve) => proc.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-    );
-
+    const port = server.port;
     let signalledAt = 0;
     const signalled = () => signalledAt > 0;
-    await eventually(
-      async () => (await send(port, 'GET', '/health/live', undefined, undefined, signalled)).status === 200,
-      {
-        timeoutMs: 90_000,
-        intervalMs: 500,
-        what: `server listening (stderr: ${stderr})`,
-      },
-    );
     const created = await new Promise<{ apiKey: string }>((resolve, reject) => {
       const body = JSON.stringify({ slug: `shutdown-${Date.now()}`, name: 'shutdown' });
       const req = httpRequest(
@@ -165,7 +144,7 @@ describe('Graceful shutdown of a real server process (SIGTERM during a burst)', 
     await new Promise((r) => setTimeout(r, 150));
     signalledAt = Date.now();
     if (CHILD_LOG) console.log(`signal at ${signalledAt}`);
-    proc.kill('SIGTERM');
+    const exited = server.stop('SIGTERM').then((exit) => ({ ...exit, at: Date.now() }));
     const late = await send(port, 'GET', '/v1/etl/status', created.apiKey, undefined, signalled);
 
     const results = await Promise.all(burst);

@@ -16,6 +16,12 @@ export interface ServerProcessOptions {
   startTimeoutMs?: number;
 }
 
+/** How a process ended: its exit code, or the signal that killed it. */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export interface ServerProcess {
   readonly child: ChildProcess;
   readonly port: number;
@@ -23,7 +29,7 @@ export interface ServerProcess {
   /** The last few KB of the server's output, for failure messages. */
   output(): string;
   /** Sends the signal and resolves with how the process ended. */
-  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(signal?: NodeJS.Signals): Promise<ProcessExit>;
 }
 
 /**
@@ -52,7 +58,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
     options.onLine?.(line);
   });
   createInterface({ input: child.stderr }).on('line', keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+  const exited = new Promise<ProcessExit>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
 

@@ -1,4 +1,4 @@
-import { createMigratedDatabase } from './testing/migrated-database';
+import { createMigratedDatabase } from '@app/database/testing/migrated-database';
 import fc from 'fast-check';
 import type { PoolClient } from 'pg';
 import { JSON_SAFE_TYPES, SESSION_SETTINGS } from './json-safe';
@@ -245,7 +245,7 @@ describe('tenant isolation property (fast-check, nested queries over two tenants
 
   beforeAll(async () => {
     // Its own database: the oracle rewrites whole tables per run, so other suites' rows must not be there.
-    scratch = await createMigratedDatabase();
+    scratch = await createMigratedDatabase('pulse_scratch');
     kit = await createSqlTestKit({ DATABASE_URL: scratch.url });
     tenants = await createTwoTenants(kit.pg.pool);
     // The table owner (a superuser here) bypasses row-level security, so this connection tests the rewrite alone.

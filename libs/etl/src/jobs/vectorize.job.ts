@@ -1,5 +1,5 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger } from '@nestjs/common';
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { RecordStore } from '../record-store';
 import { VECTORIZE_QUEUE, type VectorizeJobData } from '../queue.constants';
@@ -9,7 +9,7 @@ import { VectorizeService, type VectorizeOutcome } from '../vectorize.service';
 /** Real-time vectorization of freshly ingested records. */
 // A short lock: a killed worker's job is taken over within seconds, not the default 30 s.
 @Processor(VECTORIZE_QUEUE, { concurrency: 2, lockDuration: 10_000, stalledInterval: 5_000 })
-export class VectorizeJob extends WorkerHost {
+export class VectorizeJob extends WorkerHost implements OnModuleDestroy {
   private readonly logger = new Logger(VectorizeJob.name);
 
   constructor(
@@ -18,6 +18,15 @@ export class VectorizeJob extends WorkerHost {
     private readonly queue: VectorizeQueueService,
   ) {
     super();
+  }
+
+  /**
+   * Stops taking jobs and lets the active ones finish while the database, the model and the vector store are
+   * still open. @nestjs/bullmq closes the worker only at application shutdown, after every module's destroy
+   * hook has closed those, so a SIGTERM would fail the jobs in hand (each losing one of its attempts).
+   */
+  async onModuleDestroy(): Promise<void> {
+    await this.worker.close();
   }
 
   async process(job: Job<VectorizeJobData>): Promise<VectorizeOutcome> {
