@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { VectorizeService } from '@app/etl';
+import { VectorStore } from '@app/vector';
 import { eventually } from '../support/eventually';
 import { workItem } from '../support/records';
 import { TestRedisServer } from '../support/redis-server';
@@ -18,6 +20,9 @@ describe('Faults while load runs: dependencies go away, requests get 503 (never 
 
   const ready = async () => (await t.request({ method: 'GET', url: '/health/ready' })).status;
   const counts = async () => (await workItemCounts(t, tenant.apiKey))!;
+  /** Vectors the store holds for the tenant: one per record, or something was lost or written twice. */
+  const storedVectors = async () =>
+    t.app.get(VectorStore).count(tenant.id, await t.app.get(VectorizeService).collection('work_items'));
 
   beforeAll(async () => {
     redis = await TestRedisServer.start();
@@ -102,6 +107,7 @@ describe('Faults while load runs: dependencies go away, requests get 503 (never 
           what: 'new record vectorized after recovery',
         },
       );
+      expect(await storedVectors()).toBe(load.accepted.size + 1);
     },
     FAULT_TEST_TIMEOUT_MS,
   );
@@ -152,6 +158,7 @@ describe('Faults while load runs: dependencies go away, requests get 503 (never 
       expect((await counts()).records).toBe(expected);
       await untilVectorized(t, tenant.apiKey, expected);
       rows[rows.length - 1].vectorized = (await counts()).vectorized - baseline.vectorized;
+      expect(await storedVectors()).toBe(expected);
     },
     FAULT_TEST_TIMEOUT_MS,
   );

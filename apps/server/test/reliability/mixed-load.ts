@@ -102,16 +102,115 @@ export interface MixedLoadOptions {
    * the data stays the same size and a soak's RSS slope shows leaks rather than a growing dataset.
    */
   idPool?: number;
+  /**
+   * Keep every request's sample (the default); false keeps only the failures, so that a long run's generator
+   * does not grow (~80 bytes a request). Every request is counted in `tally` either way.
+   */
+  keepAllSamples?: boolean;
+  /** A full garbage collection (v8's gc); given, the heap is measured after one every GC_EVERY_MS. */
+  gc?: () => void;
+}
+
+/** A non-2xx response, or no response at all. */
+export const isFailure = (s: LoadSample): boolean => s.status < 200 || s.status >= 300;
+
+/** Latencies (ms) of one kind of request in a growing Float64Array: 8 bytes a request, not an object. */
+class Latencies {
+  private data = new Float64Array(1024);
+  length = 0;
+
+  push(ms: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Float64Array(2 * this.length);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = ms;
+  }
+
+  values(): number[] {
+    return Array.from(this.data.subarray(0, this.length));
+  }
+}
+
+/** Every request's outcome, counted: what summarizeLoad needs, in memory that hardly grows with the run. */
+export class LoadTally {
+  readonly byKind = new Map<LoadKind, { latencies: Latencies; failures: number }>();
+  readonly statuses = new StatusTally();
+  /** Questions answered (200), and how many of them the answer cache served. */
+  readonly answers = { total: 0, fromCache: 0 };
+
+  add(sample: LoadSample): void {
+    let kind = this.byKind.get(sample.kind);
+    if (!kind) this.byKind.set(sample.kind, (kind = { latencies: new Latencies(), failures: 0 }));
+    kind.latencies.push(sample.ms);
+    if (isFailure(sample)) kind.failures++;
+    this.statuses.add(sample.status, sample.hung);
+    if (sample.kind === 'query' && sample.status === 200) {
+      this.answers.total++;
+      if (sample.fromCache) this.answers.fromCache++;
+    }
+  }
+}
+
+/** [minutes since the start of the run, MB]. */
+export type MemorySeries = [number, number][];
+
+/** This process's memory during a run, from process.memoryUsage(), in MB. */
+export interface MemoryTrace {
+  /** Once a second. */
+  rss: MemorySeries;
+  heapUsed: MemorySeries;
+  /** C++ objects bound to JS ones, array buffers included. */
+  external: MemorySeries;
+  arrayBuffers: MemorySeries;
+  /**
+   * heapUsed right after a forced full GC, i.e. what is still reachable, every GC_EVERY_MS; empty unless the
+   * options had a `gc`.
+   */
+  heapAfterGc: MemorySeries;
+}
+
+const MB = 2 ** 20;
+const GC_EVERY_MS = 15_000;
+
+function traceMemory(started: number, gc?: () => void): { trace: MemoryTrace; stop(): void } {
+  const trace: MemoryTrace = { rss: [], heapUsed: [], external: [], arrayBuffers: [], heapAfterGc: [] };
+  const minutes = () => (Date.now() - started) / 60_000;
+  const everySecond = setInterval(() => {
+    const m = process.memoryUsage();
+    const t = minutes();
+    trace.rss.push([t, m.rss / MB]);
+    trace.heapUsed.push([t, m.heapUsed / MB]);
+    trace.external.push([t, m.external / MB]);
+    trace.arrayBuffers.push([t, m.arrayBuffers / MB]);
+  }, 1000);
+  const collecting =
+    gc &&
+    setInterval(() => {
+      gc();
+      trace.heapAfterGc.push([minutes(), process.memoryUsage().heapUsed / MB]);
+    }, GC_EVERY_MS);
+  return {
+    trace,
+    stop() {
+      clearInterval(everySecond);
+      clearInterval(collecting);
+    },
+  };
 }
 
 export interface MixedLoadResult {
+  /** Every request's outcome, or only the failures' (keepAllSamples: false). */
   samples: LoadSample[];
+  tally: LoadTally;
   /** Wall time of the run, seconds. */
   seconds: number;
-  /** Per tenant (same order as apiKeys): externalIds of the records ingests were answered 202 for. */
+  /** Per tenant (same order as apiKeys): externalIds of the records ingests were answered 202 for, once each. */
   accepted: string[][];
-  /** This process's RSS once a second: [minutes since start, MB]. */
-  rss: [number, number][];
+  memory: MemoryTrace;
+  /** memory.rss. */
+  rss: MemorySeries;
 }
 
 /** The request for a client's `n`th turn at `kind`. */
@@ -155,16 +254,16 @@ export async function runMixedLoad({
   requestTimeoutMs = 30_000,
   idPrefix = `L${Date.now().toString(36)}`,
   idPool,
+  keepAllSamples = true,
+  gc,
 }: MixedLoadOptions): Promise<MixedLoadResult> {
   const samples: LoadSample[] = [];
-  const accepted: string[][] = apiKeys.map(() => []);
-  const rss: [number, number][] = [];
+  const tally = new LoadTally();
+  // Sets: with an idPool the same ids come back, and a record counts once.
+  const accepted = apiKeys.map(() => new Set<string>());
   const started = Date.now();
   const end = started + seconds * 1000;
-  const rssTimer = setInterval(
-    () => rss.push([(Date.now() - started) / 60_000, process.memoryUsage().rss / 2 ** 20]),
-    1000,
-  );
+  const memory = traceMemory(started, gc);
   let seq = 0;
   const newIds = () =>
     Array.from({ length: INGEST_RECORDS }, () => `${idPrefix}-${idPool ? ++seq % idPool : ++seq}`);
@@ -200,7 +299,7 @@ export async function runMixedLoad({
             sample.fromCache = body?.cache?.hit === true && body.cache.fresh === true;
           else if (res.status === 202 && req.ids) {
             const rejected = new Set((body?.rejected ?? []).map((r: { index: number }) => r.index));
-            accepted[tenant].push(...req.ids.filter((_, i) => !rejected.has(i)));
+            for (const [i, id] of req.ids.entries()) if (!rejected.has(i)) accepted[tenant].add(id);
           }
         }
       } catch (err) {
@@ -210,15 +309,23 @@ export async function runMixedLoad({
           sample.error = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
       }
       sample.ms = performance.now() - t0;
-      samples.push(sample);
+      tally.add(sample);
+      if (keepAllSamples || isFailure(sample)) samples.push(sample);
     }
   };
   try {
     await Promise.all(Array.from({ length: clients }, (_, c) => client(c)));
   } finally {
-    clearInterval(rssTimer);
+    memory.stop();
   }
-  return { samples, seconds: (Date.now() - started) / 1000, accepted, rss };
+  return {
+    samples,
+    tally,
+    seconds: (Date.now() - started) / 1000,
+    accepted: accepted.map((ids) => [...ids]),
+    memory: memory.trace,
+    rss: memory.trace.rss,
+  };
 }
 
 function parseJson(text: string): any {
@@ -240,9 +347,9 @@ export function slope(points: [number, number][]): number {
   return den === 0 ? 0 : num / den;
 }
 
-/** RSS growth in MB/min over the run, the first 20% (model load, caches filling) left out as warm-up. */
-export function rssSlope(rss: [number, number][]): number {
-  return slope(rss.slice(Math.floor(rss.length / 5)));
+/** Growth in MB/min of a memory series (RSS, heap, ...), the first 20% (model load, caches filling) left out as warm-up. */
+export function rssSlope(series: MemorySeries): number {
+  return slope(series.slice(Math.floor(series.length / 5)));
 }
 
 export interface KindFigures {
@@ -261,35 +368,29 @@ export interface LoadSummary extends KindFigures {
   answers: { total: number; fromCache: number };
 }
 
-function figures(samples: LoadSample[], seconds: number): KindFigures {
-  const ms = samples.map((s) => s.ms);
+function figures(latencies: number[], failures: number, seconds: number): KindFigures {
   return {
-    requests: samples.length,
-    throughput: samples.length / seconds,
-    p50: percentile(ms, 50) ?? NaN,
-    p99: percentile(ms, 99) ?? NaN,
-    failures: samples.filter((s) => s.status < 200 || s.status >= 300).length,
+    requests: latencies.length,
+    throughput: latencies.length / seconds,
+    p50: percentile(latencies, 50) ?? NaN,
+    p99: percentile(latencies, 99) ?? NaN,
+    failures,
   };
 }
 
-export function summarizeLoad({
-  samples,
-  seconds,
-}: Pick<MixedLoadResult, 'samples' | 'seconds'>): LoadSummary {
-  const statuses = new StatusTally();
-  for (const s of samples) statuses.add(s.status, s.hung);
+export function summarizeLoad({ tally, seconds }: Pick<MixedLoadResult, 'tally' | 'seconds'>): LoadSummary {
   const byKind: LoadSummary['byKind'] = {};
-  for (const kind of new Set(samples.map((s) => s.kind)))
-    byKind[kind] = figures(
-      samples.filter((s) => s.kind === kind),
-      seconds,
-    );
-  const answers = samples.filter((s) => s.kind === 'query' && s.status === 200);
+  for (const [kind, k] of tally.byKind) byKind[kind] = figures(k.latencies.values(), k.failures, seconds);
+  const kinds = [...tally.byKind.values()];
   return {
-    ...figures(samples, seconds),
+    ...figures(
+      kinds.flatMap((k) => k.latencies.values()),
+      kinds.reduce((n, k) => n + k.failures, 0),
+      seconds,
+    ),
     byKind,
-    statuses,
-    answers: { total: answers.length, fromCache: answers.filter((s) => s.fromCache).length },
+    statuses: tally.statuses,
+    answers: { ...tally.answers },
   };
 }
 

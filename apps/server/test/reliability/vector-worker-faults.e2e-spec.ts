@@ -160,10 +160,7 @@ describe('Vector store and worker faults under load (API in-process, worker proc
     row.vectorized = 0;
     for (const { tenant, load } of loads) {
       expect(load.accepted.size).toBeGreaterThan(0);
-      const counts = await untilVectorized(t, tenant.apiKey, load.accepted.size, {
-        reconcile: false,
-        timeoutMs: 120_000,
-      });
+      const counts = await untilVectorized(t, tenant.apiKey, load.accepted.size, { reconcile: false });
       row.vectorized += counts.vectorized;
       expect(counts).toEqual(
         expect.objectContaining({
