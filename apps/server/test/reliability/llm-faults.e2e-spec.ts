@@ -56,7 +56,8 @@ describe('LLM faults (4 concurrent questions per phase): a slow, failing, malfor
         baseUrl: llm.url,
         model: 'test-model',
         tier: 'any',
-        timeoutMs: 1500,
+        // Well above the slow phase's delay: a loaded machine adds its own latency to the model's.
+        timeoutMs: 4000,
       },
     });
     expect(put.status).toBe(200);
@@ -109,7 +110,7 @@ describe('LLM faults (4 concurrent questions per phase): a slow, failing, malfor
     expect(llm.requests.length).toBeGreaterThan(0);
 
     const phases: [string, Behaviour][] = [
-      ['slow (800 ms)', { kind: 'delay', ms: 800 }],
+      ['slow (1 s)', { kind: 'delay', ms: 1000 }],
       ['HTTP 500', { kind: 'status', status: 500, body: { error: { message: 'boom' } } }],
       ['malformed JSON', { kind: 'malformed' }],
       ['hang', { kind: 'hang' }],
@@ -124,7 +125,7 @@ describe('LLM faults (4 concurrent questions per phase): a slow, failing, malfor
     console.log(`[reliability] LLM faults: statuses by phase ${JSON.stringify(byPhase)}`);
     expect(bad).toEqual([]);
     // A slow model within the timeout still answers.
-    expect(byPhase['slow (800 ms)']).toEqual([200, 200, 200, 200]);
+    expect(byPhase['slow (1 s)']).toEqual([200, 200, 200, 200]);
 
     llm.setScript([], { kind: 'ok' });
     await eventually(async () => (await ask()).status === 200, {
