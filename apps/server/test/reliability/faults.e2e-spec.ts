@@ -4,6 +4,10 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { VectorizeService } from '@app/etl';
 import { VectorStore } from '@app/vector';
+import {
+  createMigratedDatabase,
+  type MigratedDatabase,
+} from '../../../../libs/database/src/testing/migrated-database';
 import { eventually } from '../support/eventually';
 import { workItem } from '../support/records';
 import { TestRedisServer } from '../support/redis-server';
@@ -16,6 +20,7 @@ describe('Faults while load runs: dependencies go away, requests get 503 (never 
   let t: TestApp;
   let dataDir: string;
   let tenant: { id: string; apiKey: string };
+  let db: MigratedDatabase;
   const rows: SummaryRow[] = [];
 
   const ready = async () => (await t.request({ method: 'GET', url: '/health/ready' })).status;
@@ -25,9 +30,13 @@ describe('Faults while load runs: dependencies go away, requests get 503 (never 
     t.app.get(VectorStore).count(tenant.id, await t.app.get(VectorizeService).collection('work_items'));
 
   beforeAll(async () => {
-    redis = await TestRedisServer.start();
+    // A database of its own: the reconciler passes this test asks for work through every tenant in the
+    // database, and other suites' tenants (whose vectors live in their own data directories) would be re-embedded
+    // first, delaying this tenant's records by minutes.
+    [redis, db] = await Promise.all([TestRedisServer.start(), createMigratedDatabase('pulse_faults')]);
     dataDir = mkdtempSync(path.join(tmpdir(), 'pulse-faults-'));
     t = await startTestApp({
+      DATABASE_URL: db.url,
       REDIS_URL: redis.url,
       DATA_DIR: dataDir,
       RECONCILE_INTERVAL_S: '2',
@@ -40,7 +49,7 @@ describe('Faults while load runs: dependencies go away, requests get 503 (never 
   afterAll(async () => {
     printSummary(rows);
     await t.close();
-    await redis.stop();
+    await Promise.all([redis.stop(), db.drop()]);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -119,7 +128,7 @@ describe('Faults while load runs: dependencies go away, requests get 503 (never 
       const load = new LoadLoop(t, tenant.apiKey, 'pg');
       load.start();
       await sleep(1_000);
-      const admin = new Client({ connectionString: process.env.DATABASE_URL });
+      const admin = new Client({ connectionString: db.url });
       await admin.connect();
       let killed = 0;
       try {
