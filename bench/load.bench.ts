@@ -2,19 +2,24 @@
  * `npm run bench:load`: the reliability suite's mixed workload (apps/server/test/reliability/mixed-load.ts:
  * repeated questions, searches, embeds, small ingests and status reads from two tenants, closed-loop clients)
  * against the whole application on a real port (role `all`, fresh migrated database, private redis-server).
- * Reports throughput, p50/p99 overall and per kind, error rate, 500s, and the process RSS slope (MB/min, least
- * squares over one sample a second, the first 20% left out as warm-up). Baseline in the same run: the same
- * clients on `GET /health/live` (the HTTP stack alone).
+ * Reports throughput, p50/p99 overall and per kind, error rate, 500s, and the slopes of the process's memory
+ * (MB/min, least squares, the first 20% left out as warm-up): RSS, heap total and used, external and array
+ * buffers once a second, and the heap after a forced full GC every 15 s, which only a leak keeps rising once
+ * caches are full.
+ * Baseline in the same run: the same clients on `GET /health/live` (the HTTP stack alone).
  *
  * The load generator runs in the same process as the server (one event loop; its cost is part of the figures,
- * and of the RSS); the machine is shared, so absolute figures are noisy.
+ * and of the RSS, though it keeps only counts and latencies); the machine is shared, so absolute figures are
+ * noisy.
  *
  *   npm run bench:load                          # 120 s mixed load, 16 clients
  *   npm run bench:load -- --seconds 30          # shorter
- *   npm run bench:load -- --soak                # 10-minute soak over a fixed set of records: the RSS slope
+ *   npm run bench:load -- --soak                # 10-minute soak over a fixed set of records: the memory slopes
  */
 import 'reflect-metadata';
 import os from 'node:os';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Command } from 'commander';
 import {
   describeMix,
@@ -24,6 +29,8 @@ import {
   seedWorkItems,
   summarizeLoad,
   MIXED_WORKLOAD,
+  type MemorySeries,
+  type MemoryTrace,
 } from '../apps/server/test/reliability/mixed-load';
 import { writeBenchResult, type BenchFigure } from './report-schema';
 import { round, startBenchApp } from './support';
@@ -32,11 +39,33 @@ const opts = new Command()
   .option('--seconds <n>', 'duration of the mixed load', '120')
   .option('--clients <n>', 'concurrent closed-loop clients', '16')
   .option('--baseline-seconds <n>', 'duration of the /health/live baseline', '10')
-  .option('--soak', 'run 600 s (overrides --seconds) and report the RSS slope', false)
+  .option('--soak', 'run 600 s (overrides --seconds) over a fixed set of records', false)
   .parse()
   .opts<{ seconds: string; clients: string; baselineSeconds: string; soak: boolean }>();
 
 const SOAK_RECORDS_PER_TENANT = 1_000;
+
+// Not `node --expose-gc`: the embedding model's worker thread inherits execArgv, which must hold no V8 flags.
+v8.setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Slope of each memory series and where it ended. */
+function memoryFigures(memory: MemoryTrace): BenchFigure[] {
+  const series: [string, MemorySeries][] = [
+    ['RSS', memory.rss],
+    ['heap total', memory.heapTotal],
+    ['heap used', memory.heapUsed],
+    ['external', memory.external],
+    ['array buffers', memory.arrayBuffers],
+    ['heap after GC', memory.heapAfterGc],
+  ];
+  return series
+    .filter(([, points]) => points.length > 0)
+    .flatMap(([name, points]): BenchFigure[] => [
+      { label: `${name} slope`, value: round(rssSlope(points), 2), unit: 'MB/min' },
+      { label: `${name} at end`, value: round(points.at(-1)![1]), unit: 'MB' },
+    ]);
+}
 
 async function main(): Promise<void> {
   const seconds = opts.soak ? 600 : Number(opts.seconds);
@@ -54,7 +83,16 @@ async function main(): Promise<void> {
     // The soak updates a fixed set of records, so memory that grows is a leak, not a growing dataset.
     const idPool = opts.soak ? SOAK_RECORDS_PER_TENANT : undefined;
     const load = (mix: typeof MIXED_WORKLOAD, s: number) =>
-      runMixedLoad({ baseUrl: server.baseUrl, apiKeys, seconds: s, clients, mix, idPool });
+      runMixedLoad({
+        baseUrl: server.baseUrl,
+        apiKeys,
+        seconds: s,
+        clients,
+        mix,
+        idPool,
+        keepAllSamples: false,
+        gc,
+      });
 
     console.log(`baseline: GET /health/live, ${clients} clients, ${opts.baselineSeconds} s`);
     const baseline = summarizeLoad(await load(['live'], Number(opts.baselineSeconds)));
@@ -86,8 +124,7 @@ async function main(): Promise<void> {
         value: round((100 * summary.answers.fromCache) / summary.answers.total),
         unit: '%',
       },
-      { label: 'RSS slope', value: round(rssSlope(result.rss), 2), unit: 'MB/min' },
-      { label: 'RSS at end', value: round(result.rss.at(-1)?.[1] ?? 0), unit: 'MB' },
+      ...memoryFigures(result.memory),
     ];
     for (const [kind, f] of Object.entries(summary.byKind))
       figures.push({ label: `${kind} p99`, value: round(f.p99), unit: 'ms' });

@@ -160,6 +160,8 @@ export type MemorySeries = [number, number][];
 export interface MemoryTrace {
   /** Once a second. */
   rss: MemorySeries;
+  /** The JS heap V8 has committed; under load it grows to a multiple of what is live before it collects. */
+  heapTotal: MemorySeries;
   heapUsed: MemorySeries;
   /** C++ objects bound to JS ones, array buffers included. */
   external: MemorySeries;
@@ -175,12 +177,20 @@ const MB = 2 ** 20;
 const GC_EVERY_MS = 15_000;
 
 function traceMemory(started: number, gc?: () => void): { trace: MemoryTrace; stop(): void } {
-  const trace: MemoryTrace = { rss: [], heapUsed: [], external: [], arrayBuffers: [], heapAfterGc: [] };
+  const trace: MemoryTrace = {
+    rss: [],
+    heapTotal: [],
+    heapUsed: [],
+    external: [],
+    arrayBuffers: [],
+    heapAfterGc: [],
+  };
   const minutes = () => (Date.now() - started) / 60_000;
   const everySecond = setInterval(() => {
     const m = process.memoryUsage();
     const t = minutes();
     trace.rss.push([t, m.rss / MB]);
+    trace.heapTotal.push([t, m.heapTotal / MB]);
     trace.heapUsed.push([t, m.heapUsed / MB]);
     trace.external.push([t, m.external / MB]);
     trace.arrayBuffers.push([t, m.arrayBuffers / MB]);
