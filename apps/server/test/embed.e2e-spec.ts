@@ -20,7 +20,7 @@ describe('POST /v1/ai/embed', () => {
     ];
     const res = await t.request({ method: 'POST', url: '/v1/ai/embed', token: key, body: { texts } });
     expect(res.status).toBe(200);
-    expect(res.body.model).toBe('use-lite-512');
+    expect(res.body.model).toBe('use-lite-512-v2');
     expect(res.body.dimensions).toBe(512);
     expect(res.body.embeddings).toHaveLength(3);
     for (const v of res.body.embeddings as number[][]) {

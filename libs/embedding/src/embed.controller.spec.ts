@@ -37,7 +37,7 @@ describe('POST /v1/ai/embed', () => {
       body: 'ok',
     });
     const body = res.json<{ model: string; dimensions: number; embeddings: number[][] }>();
-    expect(body.model).toBe('use-lite-512');
+    expect(body.model).toBe('use-lite-512-v2');
     expect(body.dimensions).toBe(512);
     expect(body.embeddings).toHaveLength(3);
     for (const v of body.embeddings) {

@@ -13,7 +13,7 @@ describe('createEmbeddingProvider', () => {
     const provider = createEmbeddingProvider(new AppConfig(env));
 
     expect(provider).toBeInstanceOf(BundledUseAdapter);
-    expect(provider.model).toBe('use-lite-512');
+    expect(provider.model).toBe('use-lite-512-v2');
   });
 
   it('builds the transformers adapter with the default model id, or the configured one', () => {

@@ -11,7 +11,7 @@ export function createEmbeddingProvider(config: Pick<AppConfig, 'embedding' | 's
   const provider = settings.provider;
   switch (provider) {
     case 'bundled':
-      return new BundledUseAdapter();
+      return new BundledUseAdapter({ threads: settings.threads });
     case 'transformers':
       return new TransformersEmbeddingAdapter({
         model: settings.model,

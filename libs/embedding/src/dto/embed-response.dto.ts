@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 export class EmbedResponseDto {
-  @ApiProperty({ description: 'Id of the model that made the vectors', example: 'use-lite-512' })
+  @ApiProperty({ description: 'Id of the model that made the vectors', example: 'use-lite-512-v2' })
   model!: string;
 
   @ApiProperty({ example: 512 })
