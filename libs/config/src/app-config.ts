@@ -149,6 +149,14 @@ export class AppConfig {
     };
   }
 
+  get egress() {
+    return {
+      allowedCidrs: this.env.EGRESS_ALLOWED_CIDRS,
+      maxResponseBytes: this.env.EGRESS_MAX_RESPONSE_BYTES,
+      timeoutMs: this.env.EGRESS_TIMEOUT_MS,
+    };
+  }
+
   get metrics() {
     return {
       tenantLabel: this.env.METRICS_TENANT_LABEL,
