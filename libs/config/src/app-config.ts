@@ -157,6 +157,20 @@ export class AppConfig {
     };
   }
 
+  get rateLimits() {
+    const e = this.env;
+    return {
+      windowS: e.RATE_LIMIT_WINDOW_S,
+      perClass: {
+        query: e.RATE_LIMIT_QUERY,
+        search: e.RATE_LIMIT_SEARCH,
+        embed: e.RATE_LIMIT_EMBED,
+        ingest: e.RATE_LIMIT_INGEST,
+        admin: e.RATE_LIMIT_ADMIN,
+      },
+    };
+  }
+
   get metrics() {
     return {
       tenantLabel: this.env.METRICS_TENANT_LABEL,

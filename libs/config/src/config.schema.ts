@@ -129,6 +129,17 @@ export const envSchema = z
     EGRESS_MAX_RESPONSE_BYTES: int(32 * 1024 * 1024, 1024),
     EGRESS_TIMEOUT_MS: int(120_000, 100),
 
+    /**
+     * Requests per tenant per RATE_LIMIT_WINDOW_S by route class, shared by every API pod through Redis;
+     * per-tenant overrides through PUT /v1/admin/tenants/{id}/limits. 0 turns a class's limit off.
+     */
+    RATE_LIMIT_WINDOW_S: int(1, 1),
+    RATE_LIMIT_QUERY: int(10, 0),
+    RATE_LIMIT_SEARCH: int(50, 0),
+    RATE_LIMIT_EMBED: int(50, 0),
+    RATE_LIMIT_INGEST: int(100, 0),
+    RATE_LIMIT_ADMIN: int(20, 0),
+
     METRICS_TENANT_LABEL: z.enum(['none', 'hash', 'allowlist']).default('hash'),
     METRICS_TENANT_ALLOWLIST: z.string().default(''),
   })
