@@ -10,6 +10,7 @@ import { HealthModule } from '@app/health';
 import { IntegrationsModule } from '@app/integrations';
 import { MetricsModule } from '@app/metrics';
 import { TenancyModule } from '@app/tenancy';
+import { ThrottlingModule } from '@app/throttling';
 import { ErrorFilter } from './http/error.filter';
 import { AppValidationPipe } from './http/validation.pipe';
 import { loggerOptions } from './http/logger.options';
@@ -33,6 +34,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         TenancyModule,
+        ThrottlingModule,
         IntegrationsModule,
         EtlModule.forRole({ http: runsHttp, workers: runsWorkers }),
         ...(runsHttp ? [AiModule] : []),

@@ -149,6 +149,28 @@ export class AppConfig {
     };
   }
 
+  get egress() {
+    return {
+      allowedCidrs: this.env.EGRESS_ALLOWED_CIDRS,
+      maxResponseBytes: this.env.EGRESS_MAX_RESPONSE_BYTES,
+      timeoutMs: this.env.EGRESS_TIMEOUT_MS,
+    };
+  }
+
+  get rateLimits() {
+    const e = this.env;
+    return {
+      windowS: e.RATE_LIMIT_WINDOW_S,
+      perClass: {
+        query: e.RATE_LIMIT_QUERY,
+        search: e.RATE_LIMIT_SEARCH,
+        embed: e.RATE_LIMIT_EMBED,
+        ingest: e.RATE_LIMIT_INGEST,
+        admin: e.RATE_LIMIT_ADMIN,
+      },
+    };
+  }
+
   get metrics() {
     return {
       tenantLabel: this.env.METRICS_TENANT_LABEL,

@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -110,6 +111,34 @@ export const envSchema = z
         (v) => v === undefined || !Number.isNaN(Date.parse(v)),
         'QUERY_FIXED_NOW must be an ISO-8601 timestamp',
       ),
+
+    /** Ranges outbound calls may reach on top of public addresses (e.g. an in-cluster model server's). */
+    EGRESS_ALLOWED_CIDRS: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (list) => list.every((c) => (c.includes('/') ? ipaddr.isValidCIDR(c) : ipaddr.isValid(c))),
+        'EGRESS_ALLOWED_CIDRS must be comma-separated CIDRs such as 10.20.0.0/16,fd12::/64',
+      ),
+    EGRESS_MAX_RESPONSE_BYTES: int(32 * 1024 * 1024, 1024),
+    EGRESS_TIMEOUT_MS: int(120_000, 100),
+
+    /**
+     * Requests per tenant per RATE_LIMIT_WINDOW_S by route class, shared by every API pod through Redis;
+     * per-tenant overrides through PUT /v1/admin/tenants/{id}/limits. 0 turns a class's limit off.
+     */
+    RATE_LIMIT_WINDOW_S: int(1, 1),
+    RATE_LIMIT_QUERY: int(10, 0),
+    RATE_LIMIT_SEARCH: int(50, 0),
+    RATE_LIMIT_EMBED: int(50, 0),
+    RATE_LIMIT_INGEST: int(100, 0),
+    RATE_LIMIT_ADMIN: int(20, 0),
 
     METRICS_TENANT_LABEL: z.enum(['none', 'hash', 'allowlist']).default('hash'),
     METRICS_TENANT_ALLOWLIST: z.string().default(''),

@@ -52,7 +52,7 @@ describe('createEmbeddingProvider', () => {
 
     const valid = config({ ...env, EMBEDDING_MODEL: 'm' });
     const embedding = { ...valid.embedding, gateway: { ...valid.embedding.gateway, model: undefined } };
-    expect(() => createEmbeddingProvider({ server: valid.server, embedding })).toThrow(
+    expect(() => createEmbeddingProvider({ server: valid.server, embedding, egress: valid.egress })).toThrow(
       'EMBEDDING_MODEL is required',
     );
   });
@@ -61,7 +61,7 @@ describe('createEmbeddingProvider', () => {
     const valid = config();
     const embedding = { ...valid.embedding, provider: 'word2vec' } as unknown as AppConfig['embedding'];
 
-    expect(() => createEmbeddingProvider({ server: valid.server, embedding })).toThrow(
+    expect(() => createEmbeddingProvider({ server: valid.server, embedding, egress: valid.egress })).toThrow(
       'Unknown EMBEDDING_PROVIDER "word2vec"',
     );
     expect(() => new AppConfig({ ...process.env, EMBEDDING_PROVIDER: 'word2vec' })).toThrow(

@@ -1,4 +1,5 @@
 import type { AppConfig } from '@app/config';
+import { EgressGuard } from '@app/egress';
 import path from 'node:path';
 import { BundledUseAdapter } from './adapters/bundled-use.adapter';
 import { GatewayEmbeddingAdapter } from './adapters/gateway.adapter';
@@ -6,7 +7,9 @@ import { TransformersEmbeddingAdapter } from './adapters/transformers.adapter';
 import type { EmbeddingProvider } from './ports/embedding-provider.port';
 
 /** Builds the adapter named by EMBEDDING_PROVIDER; an unknown name or missing setting stops the boot. */
-export function createEmbeddingProvider(config: Pick<AppConfig, 'embedding' | 'server'>): EmbeddingProvider {
+export function createEmbeddingProvider(
+  config: Pick<AppConfig, 'embedding' | 'server' | 'egress'>,
+): EmbeddingProvider {
   const settings = config.embedding;
   const provider = settings.provider;
   switch (provider) {
@@ -24,7 +27,16 @@ export function createEmbeddingProvider(config: Pick<AppConfig, 'embedding' | 's
       const { url, model, apiKey, timeoutMs, dimensions, costPer1k } = settings.gateway;
       if (!url) throw new Error('EMBEDDING_GATEWAY_URL is required when EMBEDDING_PROVIDER=gateway');
       if (!model) throw new Error('EMBEDDING_MODEL is required when EMBEDDING_PROVIDER=gateway');
-      return new GatewayEmbeddingAdapter({ baseUrl: url, model, apiKey, timeoutMs, dimensions, costPer1k });
+      const egress = new EgressGuard(config.egress);
+      return new GatewayEmbeddingAdapter({
+        baseUrl: url,
+        model,
+        apiKey,
+        timeoutMs,
+        dimensions,
+        costPer1k,
+        egress,
+      });
     }
     default: {
       const unknown: never = provider;

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Integration } from '@prisma/client';
 import { PrismaService } from '@app/database';
 import { ErrorCode } from '@app/common';
+import { EgressGuard } from '@app/egress';
 import type { IntegrationDto, IntegrationKind, PutIntegrationDto } from './dto/integration.dto';
 import { IntegrationsException } from './integrations.exception';
 import { SecretBox } from './secret-box';
@@ -22,6 +23,7 @@ export class IntegrationsService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly secrets: SecretBox,
+    private readonly egress: EgressGuard,
   ) {}
 
   /** Provider registries subscribe so a change takes effect on the next call. */
@@ -30,6 +32,8 @@ export class IntegrationsService {
   }
 
   async put(tenantId: string, name: string, body: PutIntegrationDto): Promise<IntegrationDto> {
+    // Refused before anything is stored or called; host names are checked again at connect time.
+    this.egress.assertUrl(body.baseUrl, 'baseUrl');
     const fields = {
       kind: body.kind,
       provider: body.provider,

@@ -18,6 +18,6 @@ import { TenantService } from './tenant.service';
     CredentialResolver,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [ApiKeyService, TenantService, TenantContext],
+  exports: [ApiKeyService, TenantService, TenantContext, CredentialResolver],
 })
 export class TenancyModule {}

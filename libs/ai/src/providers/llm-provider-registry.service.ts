@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { AppConfig } from '@app/config';
+import { EgressGuard } from '@app/egress';
 import { IntegrationsService, type ResolvedIntegration } from '@app/integrations';
 import { OpenAiCompatibleProvider } from './adapters/openai-compatible.adapter';
 import type { LlmProvider, LlmTier } from './llm-provider.port';
@@ -28,6 +29,7 @@ export class LlmProviderRegistry {
   constructor(
     private readonly config: AppConfig,
     private readonly integrations: IntegrationsService,
+    private readonly egress: EgressGuard,
   ) {
     integrations.onChange((tenantId) => this.invalidate(tenantId));
     const env = config.llm;
@@ -44,6 +46,7 @@ export class LlmProviderRegistry {
         apiKey: env.apiKey,
         maxRetries: env.maxRetries,
         retryBaseMs: env.retryBaseMs,
+        egress,
       });
     }
   }
@@ -94,6 +97,7 @@ export class LlmProviderRegistry {
           apiKey: row.apiKey,
           maxRetries: this.config.llm.maxRetries,
           retryBaseMs: this.config.llm.retryBaseMs,
+          egress: this.egress,
         });
       default:
         // Rows are validated on write; one from a newer release must not take the tenant's other providers down.

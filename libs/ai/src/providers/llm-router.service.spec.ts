@@ -1,3 +1,4 @@
+import { loopbackEgress } from '@app/egress/testing/loopback-egress';
 import { OpenAiCompatibleProvider } from './adapters/openai-compatible.adapter';
 import type { LlmTier } from './llm-provider.port';
 import { rankProviders } from './llm-router.service';
@@ -14,6 +15,7 @@ const provider = (name: string, tier: LlmTier, cost: number, priority: number) =
     baseUrl: 'http://127.0.0.1:9/v1',
     maxRetries: 0,
     retryBaseMs: 1,
+    egress: loopbackEgress(),
   });
 
 describe('rankProviders', () => {

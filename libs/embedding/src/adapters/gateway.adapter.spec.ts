@@ -1,4 +1,5 @@
 import { ErrorCode } from '@app/common';
+import { loopbackEgress } from '@app/egress/testing/loopback-egress';
 import { startOpenAiTestServer, type OpenAiTestServer } from '@app/common/testing/openai-test-server';
 import { createServer } from 'node:net';
 import { EmbeddingException } from '../embedding.exception';
@@ -21,6 +22,7 @@ function adapter(
     retries: 2,
     backoffInitialMs: 5,
     backoffMaxMs: 20,
+    egress: loopbackEgress(),
     ...options,
   });
 }
@@ -162,6 +164,7 @@ describe('GatewayEmbeddingAdapter', () => {
       model: 'm',
       retries: 1,
       backoffInitialMs: 5,
+      egress: loopbackEgress(),
     });
 
     const error = await failure(gateway.embed(['anyone?']));

@@ -1,4 +1,5 @@
 import { ErrorCode } from '@app/common';
+import type { EgressGuard } from '@app/egress';
 import {
   ExponentialBackoff,
   TaskCancelledError,
@@ -45,6 +46,8 @@ export interface GatewayEmbeddingOptions {
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   onUsage?: (usage: EmbeddingUsage) => void;
+  /** Every call goes out through it (address rules, no redirects, size and time limits). */
+  egress: EgressGuard;
 }
 
 /** Running totals of one adapter instance. */
@@ -175,7 +178,7 @@ export class GatewayEmbeddingAdapter extends EmbeddingProvider {
     if (this.options.dimensions) body.dimensions = this.options.dimensions;
     let res: Response;
     try {
-      res = await fetch(this.url, {
+      res = await this.options.egress.fetch(this.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

@@ -1,4 +1,6 @@
 import { ErrorCode } from '@app/common';
+import { EgressGuard, type EgressSettings } from '@app/egress';
+import { loopbackEgress } from '@app/egress/testing/loopback-egress';
 import { startOpenAiTestServer, type OpenAiTestServer } from '@app/common/testing/openai-test-server';
 import { LlmException } from '../llm.exception';
 import { OpenAiCompatibleProvider, type OpenAiCompatibleSettings } from './openai-compatible.adapter';
@@ -24,6 +26,7 @@ describe('OpenAiCompatibleProvider', () => {
       apiKey: 'sk-secret',
       maxRetries: 2,
       retryBaseMs: 5,
+      egress: loopbackEgress(),
       ...overrides,
     });
 
@@ -139,6 +142,23 @@ describe('OpenAiCompatibleProvider', () => {
     expect(err.message).toMatch(/timed out after 300 ms/);
     // Generous bound for a loaded machine; without the timeout this would never settle.
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('never calls a provider whose host resolves to a refused address', async () => {
+    const port = new URL(server.url).port;
+    const lookup = ((
+      _host: string,
+      _opts: unknown,
+      cb: (e: null, a: { address: string; family: number }[]) => void,
+    ) => cb(null, [{ address: '127.0.0.1', family: 4 }])) as unknown as EgressSettings['lookup'];
+    const egress = new EgressGuard({ allowedCidrs: [], maxResponseBytes: 1 << 20, timeoutMs: 5000, lookup });
+
+    const err = await failure(
+      provider({ baseUrl: `http://llm.internal:${port}/v1`, egress }).complete({ messages }),
+    );
+    expect(err.message).toMatch(/llm\.internal resolves to 127\.0\.0\.1 \(loopback rule\)/);
+    expect(server.requests).toHaveLength(0);
+    await egress.onModuleDestroy();
   });
 
   it('retries a network failure', async () => {

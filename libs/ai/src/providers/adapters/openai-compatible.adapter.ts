@@ -9,6 +9,7 @@ import {
   wrap,
 } from 'cockatiel';
 import { ErrorCode } from '@app/common';
+import type { EgressGuard } from '@app/egress';
 import { LlmException } from '../llm.exception';
 import { LlmProvider, type LlmCompletion, type LlmProviderInfo, type LlmRequest } from '../llm-provider.port';
 import { estimatePromptTokens, estimateTokens } from '../token-estimate';
@@ -20,6 +21,8 @@ export interface OpenAiCompatibleSettings extends LlmProviderInfo {
   /** Retries after the first attempt (429, 408, 5xx, network errors). */
   maxRetries: number;
   retryBaseMs: number;
+  /** Every call goes out through it (address rules, no redirects, size and time limits). */
+  egress: EgressGuard;
 }
 
 /** Why one HTTP attempt failed; the retry policy only retries when `retryable`. */
@@ -46,12 +49,14 @@ export class OpenAiCompatibleProvider extends LlmProvider {
   private readonly logger = new Logger(OpenAiCompatibleProvider.name);
   private readonly url: string;
   private readonly apiKey?: string;
+  private readonly egress: EgressGuard;
   private readonly policy;
 
   constructor(settings: OpenAiCompatibleSettings) {
     super(settings);
     this.url = `${settings.baseUrl.replace(/\/+$/, '')}/chat/completions`;
     this.apiKey = settings.apiKey;
+    this.egress = settings.egress;
     this.policy = wrap(
       timeout(settings.timeoutMs, TimeoutStrategy.Aggressive),
       retry(
@@ -108,7 +113,7 @@ export class OpenAiCompatibleProvider extends LlmProvider {
     let status: number;
     let text: string;
     try {
-      const res = await fetch(this.url, {
+      const res = await this.egress.fetch(this.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

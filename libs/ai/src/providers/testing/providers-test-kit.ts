@@ -3,6 +3,7 @@ import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule, PgPoolService, PrismaService } from '@app/database';
+import { EgressModule } from '@app/egress';
 import { IntegrationsService, SecretBox, type PutIntegrationDto } from '@app/integrations';
 import { CostLedgerService } from '../cost-ledger.service';
 import { LlmProviderRegistry } from '../llm-provider-registry.service';
@@ -11,7 +12,11 @@ import { ProvidersModule } from '../providers.module';
 
 /** IntegrationsModule without its controller (which needs the tenancy module's request context). */
 @Global()
-@Module({ providers: [IntegrationsService, SecretBox], exports: [IntegrationsService, SecretBox] })
+@Module({
+  imports: [EgressModule],
+  providers: [IntegrationsService, SecretBox],
+  exports: [IntegrationsService, SecretBox],
+})
 class IntegrationsServiceModule {}
 
 /** Boots ProvidersModule with its real dependencies; `env` overrides the test run's environment. */

@@ -1,0 +1,71 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+
+const MAX = 1_000_000;
+
+/** Overrides for one tenant: a number replaces the default, null returns to it, an absent field is kept. */
+export class PutTenantLimitsDto {
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'Questions per window (POST /v1/ai/query, /batch); 0 = unlimited',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(0)
+  @Max(MAX)
+  query?: number | null;
+
+  @ApiPropertyOptional({ nullable: true, description: 'Searches per window (POST /v1/ai/search)' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(0)
+  @Max(MAX)
+  search?: number | null;
+
+  @ApiPropertyOptional({ nullable: true, description: 'Embed calls per window (POST /v1/ai/embed)' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(0)
+  @Max(MAX)
+  embed?: number | null;
+
+  @ApiPropertyOptional({ nullable: true, description: 'ETL calls per window (/v1/etl/*)' })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(0)
+  @Max(MAX)
+  ingest?: number | null;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'Management calls per window (/v1/integrations, /v1/metrics/performance)',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(0)
+  @Max(MAX)
+  admin?: number | null;
+}
+
+export class RouteClassLimitsDto {
+  @ApiProperty() query!: number;
+  @ApiProperty() search!: number;
+  @ApiProperty() embed!: number;
+  @ApiProperty() ingest!: number;
+  @ApiProperty() admin!: number;
+}
+
+export class TenantLimitsDto {
+  @ApiProperty() tenantId!: string;
+  @ApiProperty({ description: 'Length of the rate-limit window in seconds (RATE_LIMIT_WINDOW_S)' })
+  windowS!: number;
+  @ApiProperty({ type: RouteClassLimitsDto, description: 'Limits in force (0 = unlimited)' })
+  effective!: RouteClassLimitsDto;
+  @ApiProperty({ description: "This tenant's overrides; classes not listed use the default" })
+  overrides!: Partial<RouteClassLimitsDto>;
+}
