@@ -6,7 +6,6 @@ import { MetricsService } from '@app/metrics';
 import type { IngestResultDto } from './dto/ingest.dto';
 import { RecordStore } from './record-store';
 import { RecordValidator } from './record-validator';
-import { VectorizeQueueService } from './vectorize-queue.service';
 
 @Injectable()
 export class IngestService {
@@ -14,13 +13,13 @@ export class IngestService {
     private readonly db: PgPoolService,
     private readonly records: RecordStore,
     private readonly validator: RecordValidator,
-    private readonly queue: VectorizeQueueService,
     private readonly metrics: MetricsService,
   ) {}
 
   /**
-   * Validates each record, upserts the valid ones in one transaction, and queues vectorization for records
-   * whose embedded content is new or changed. Re-sending a batch writes nothing and queues nothing.
+   * Validates each record and upserts the valid ones in one transaction. The database's triggers queue what
+   * changed for vectorization and announce the change (as for any other writer); re-sending a batch writes
+   * nothing and queues nothing.
    */
   async ingest(tenantId: string, entity: Entity, raw: unknown[]): Promise<IngestResultDto> {
     const { valid, rejected } = this.validator.validate(entity, raw);
@@ -51,11 +50,6 @@ export class IngestService {
 
     const inserted = outcomes.written.filter((w) => w.previousHash === null).length;
     const updated = outcomes.written.length - inserted;
-    await this.queue.enqueue(
-      tenantId,
-      entity,
-      outcomes.changed.map((c) => ({ externalId: c.externalId, contentHash: c.contentHash })),
-    );
     this.metrics.recordIngest(tenantId, {
       entity,
       inserted,
