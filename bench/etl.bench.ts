@@ -10,6 +10,10 @@
  *  3. trickle: 50 records/s for 60 s → p50/p95 ingest-to-searchable lag (`vectorized_at - ingested_at`;
  *     vectors are written before records are marked, so a marked record is searchable) (goal p95 ≤ 2 s).
  *
+ * Then, for writers that bypass the API (bench/etl-direct-writes.ts): a COPY of --copy-n rows by another client
+ * → all searchable (ratio to the bare model); a --direct-rate rows/s trickle of plain INSERTs → lag p50/p95; the
+ * change-capture triggers' overhead on a bulk COPY of --overhead-n rows (goal ≤ 1.3× without them).
+ *
  * Writes bench/results/etl.json.
  *
  *   npm run bench:etl                        # 20k items, embedded store, ~7 min on 2 cores
@@ -19,11 +23,13 @@
 import 'reflect-metadata';
 import os from 'node:os';
 import { Command } from 'commander';
+import { AppConfig } from '@app/config';
 import { PgPoolService } from '@app/database';
 import { EmbeddingProvider } from '@app/embedding';
 import { ENTITY_DEFINITIONS, generateDemoDataset } from '@app/etl';
 import { percentile } from '@app/metrics';
 import { startQdrantTestServer, type QdrantTestServer } from '../libs/vector/src/testing/qdrant-test-server';
+import { measureCopyToSearchable, measureDirectTrickle, measureTriggerOverhead } from './etl-direct-writes';
 import { writeBenchResult, type BenchFigure } from './report-schema';
 import { round, startBenchApp, type BenchApp } from './support';
 
@@ -34,6 +40,10 @@ const opts = new Command()
   .option('--trickle-rate <n>', 'records per second in the trickle phase', '50')
   .option('--trickle-seconds <n>', 'length of the trickle phase', '60')
   .option('--qdrant', 'use a real Qdrant server (the bundled test binary)', false)
+  .option('--copy-n <n>', 'rows COPYed by another client (0 skips)', '10000')
+  .option('--direct-rate <n>', 'plain INSERTs per second by another client', '20')
+  .option('--direct-seconds <n>', 'length of the direct INSERT trickle (0 skips)', '30')
+  .option('--overhead-n <n>', 'rows in the trigger-overhead COPY (0 skips)', '10000')
   .parse()
   .opts<{
     n: string;
@@ -42,6 +52,10 @@ const opts = new Command()
     trickleRate: string;
     trickleSeconds: string;
     qdrant: boolean;
+    copyN: string;
+    directRate: string;
+    directSeconds: string;
+    overheadN: string;
   }>();
 
 const N = Number(opts.n);
@@ -97,14 +111,18 @@ async function main(): Promise<void> {
     // Generated realistic records; fresh external ids and a unique suffix keep every text distinct, so no
     // cache or dedupe flatters the pipeline.
     const trickleCount = TRICKLE_RATE * TRICKLE_SECONDS;
+    const copyN = Number(opts.copyN);
+    const directN = Number(opts.directRate) * Number(opts.directSeconds);
     const generated = generateDemoDataset({
       seed: 7,
-      workItems: N + trickleCount,
+      workItems: N + trickleCount + copyN + directN,
       pullRequests: 0,
       deployments: 0,
     }).workItems.map((r, i) => ({ ...r, externalId: `BENCH-${i}`, title: `${String(r.title)} (#${i})` }));
     const bulk = generated.slice(0, N);
-    const trickle = generated.slice(N);
+    const trickle = generated.slice(N, N + trickleCount);
+    const copied = generated.slice(N + trickleCount, N + trickleCount + copyN);
+    const direct = generated.slice(N + trickleCount + copyN);
 
     // Bare model throughput on a sample of the same texts (truncated as the service does), no cache. Measured
     // before and after the bulk load (the machine is shared); the faster of the two is the baseline.
@@ -186,6 +204,15 @@ async function main(): Promise<void> {
     const lags = rows.map((r) => Number(r.lag));
     const [p50, p95, p99] = [50, 95, 99].map((p) => percentile(lags, p) ?? NaN);
 
+    const directFigures = await directWriteFigures({
+      databaseUrl: app.get(AppConfig).database.url,
+      pool: app.get(PgPoolService).pool,
+      tenantId: tenant.id,
+      copied,
+      direct,
+      bareRate,
+    });
+
     const ratio = e2eRate / bareRate;
     const table: [string, string, string][] = [
       ['HTTP ingest rate', `${round(N / ingestS)} records/s`, ''],
@@ -227,6 +254,7 @@ async function main(): Promise<void> {
         unit: 's',
         goal: 2,
       },
+      ...directFigures,
     ];
     const file = writeBenchResult({
       name: 'etl',
@@ -245,6 +273,33 @@ async function main(): Promise<void> {
     await bench?.close().catch((err: unknown) => console.error(err));
     await qdrant?.close().catch((err: unknown) => console.error(err));
   }
+}
+
+/** The direct-writer phases (issue 14), each skipped when its size is 0. */
+async function directWriteFigures(o: {
+  databaseUrl: string;
+  pool: import('pg').Pool;
+  tenantId: string;
+  copied: Record<string, unknown>[];
+  direct: Record<string, unknown>[];
+  bareRate: number;
+}): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = [];
+  if (o.copied.length > 0)
+    figures.push(...(await measureCopyToSearchable({ ...o, records: o.copied, bareRate: o.bareRate })));
+  if (o.direct.length > 0)
+    figures.push(...(await measureDirectTrickle({ ...o, records: o.direct, rate: Number(opts.directRate) })));
+  const overheadN = Number(opts.overheadN);
+  if (overheadN > 0) {
+    const rows = generateDemoDataset({
+      seed: 11,
+      workItems: overheadN,
+      pullRequests: 0,
+      deployments: 0,
+    }).workItems.map((r, i) => ({ ...r, externalId: `COPY-${i}` }));
+    figures.push(...(await measureTriggerOverhead(rows)));
+  }
+  return figures;
 }
 
 main().then(

@@ -1,8 +1,6 @@
-import { Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import type { Entity } from '@app/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { DatabaseEvents, DB_CHANNELS } from '@app/database';
 import { EmbeddingModule } from '@app/embedding';
-import { IngestService } from '@app/etl';
 import { BusinessRulesValidator } from './agent/business-rules.validator';
 import { KnownValuesService } from './agent/known-values.service';
 import { CacheLookupNode } from './agent/nodes/cache-lookup.node';
@@ -22,6 +20,7 @@ import { SchemaRetriever } from './agent/retrieval/schema-retriever.service';
 import { AnswerCache } from './cache/answer-cache.service';
 import { CachedAnswers } from './cache/cached-answers.service';
 import { DataGenerations } from './cache/data-generations.service';
+import { DataVersionsRepository } from './cache/data-versions.repository';
 import { SemanticAnswerIndex } from './cache/semantic-index.service';
 import { ProvidersModule } from './providers';
 import { QueryHistoryService } from './query/query-history.service';
@@ -33,8 +32,8 @@ import { SqlModule } from './sql';
 /**
  * The query agent: `POST /v1/ai/query` and `/batch` over the LangGraph workflow (agent/), the answer caches
  * (cache/) and the query history (query/), on top of the SQL guard, the semantic layer and the LLM providers.
- * Needs the global Config, Database, Tenancy, Integrations and Metrics modules; listens to the ETL module's data
- * changes when it is loaded, to invalidate cached answers.
+ * Needs the global Config, Database, Tenancy, Integrations and Metrics modules. Cached answers are checked against
+ * the database's data versions; the known values are dropped when the database announces a tenant's change.
  */
 @Module({
   imports: [SqlModule, SemanticModule, ProvidersModule, EmbeddingModule],
@@ -47,6 +46,7 @@ import { SqlModule } from './sql';
     AnswerCache,
     CachedAnswers,
     DataGenerations,
+    DataVersionsRepository,
     SemanticAnswerIndex,
     QueryHistoryService,
     EntryNode,
@@ -65,33 +65,13 @@ import { SqlModule } from './sql';
   ],
   exports: [QueryService, QueryHistoryService, DataGenerations, SqlModule, SemanticModule, ProvidersModule],
 })
-export class AiModule implements OnApplicationBootstrap {
-  private readonly logger = new Logger(AiModule.name);
-
+export class AiModule implements OnModuleInit {
   constructor(
-    private readonly moduleRef: ModuleRef,
-    private readonly generations: DataGenerations,
+    private readonly events: DatabaseEvents,
     private readonly knownValues: KnownValuesService,
   ) {}
 
-  /**
-   * The ETL module is wired per process role (EtlModule.forRole), so it is found at boot rather than imported:
-   * an ETL write that changed rows bumps the table's generation, which makes that tenant's cached answers over
-   * the table stale on every pod.
-   */
-  onApplicationBootstrap(): void {
-    let ingest: IngestService;
-    try {
-      ingest = this.moduleRef.get(IngestService, { strict: false });
-    } catch {
-      this.logger.warn(
-        'ETL module not loaded: cached answers are not invalidated by ETL writes in this process',
-      );
-      return;
-    }
-    ingest.onDataChange(async (tenantId: string, entity: Entity) => {
-      this.knownValues.invalidate(tenantId);
-      await this.generations.bump(tenantId, entity);
-    });
+  onModuleInit(): void {
+    this.events.on(DB_CHANNELS.dataChanged, (payload) => this.knownValues.invalidate(payload.split(':')[0]));
   }
 }

@@ -20,13 +20,13 @@ describe('row-level security on business tables', () => {
       await db.query('INSERT INTO tenants (id, slug, name) VALUES ($1, $2, $2)', [id, slug]);
       for (let i = 0; i < 3; i++) {
         await db.query(
-          `INSERT INTO work_items (tenant_id, external_id, project, title, type, status, priority, created_at, updated_at, content_hash)
-           VALUES ($1, $2, 'P', 't', 'bug', 'done', 'high', now(), now(), 'h')`,
+          `INSERT INTO work_items (tenant_id, external_id, project, title, type, status, priority, created_at, updated_at)
+           VALUES ($1, $2, 'P', 't', 'bug', 'done', 'high', now(), now())`,
           [id, `P-${i}`],
         );
         await db.query(
-          `INSERT INTO deployments (tenant_id, external_id, service, environment, status, version, started_at, content_hash)
-           VALUES ($1, $2, 'api', 'production', 'success', '1.0', now(), 'h')`,
+          `INSERT INTO deployments (tenant_id, external_id, service, environment, status, version, started_at)
+           VALUES ($1, $2, 'api', 'production', 'success', '1.0', now())`,
           [id, `D-${i}`],
         );
       }

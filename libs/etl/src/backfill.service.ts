@@ -4,7 +4,7 @@ import { AppConfig } from '@app/config';
 import { EmbeddingService } from '@app/embedding';
 import { VectorStore } from '@app/vector';
 import { RecordStore } from './record-store';
-import { VectorizeQueueService } from './vectorize-queue.service';
+import { ChangeOutboxRepository } from './outbox/change-outbox.repository';
 import { VectorizeService } from './vectorize.service';
 
 const PAGE = 256;
@@ -30,7 +30,7 @@ export class BackfillService {
     private readonly vectorizer: VectorizeService,
     private readonly embeddings: EmbeddingService,
     private readonly vectors: VectorStore,
-    private readonly queue: VectorizeQueueService,
+    private readonly outbox: ChangeOutboxRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -85,13 +85,10 @@ export class BackfillService {
     }
   }
 
-  /** Waits (briefly, repeatedly) while real-time jobs are waiting, so they go first. */
+  /** Waits (briefly, repeatedly) while real-time changes are waiting in the outbox, so they go first. */
   private async yieldToRealtime(): Promise<void> {
     for (let i = 0; i < 50; i++) {
-      const counts = await this.queue.vectorize
-        .getJobCounts('waiting', 'prioritized')
-        .catch(() => ({ waiting: 0, prioritized: 0 }));
-      if ((counts.waiting ?? 0) + (counts.prioritized ?? 0) === 0) return;
+      if ((await this.outbox.pending().catch(() => 0)) === 0) return;
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -4,28 +4,27 @@ import { ENTITIES } from '@app/common';
 import { Access } from '@app/tenancy';
 import { RecordStore } from './record-store';
 import { ReconcilerService } from './reconciler.service';
-import { VectorizeQueueService } from './vectorize-queue.service';
+import { BackfillQueueService } from './backfill-queue.service';
 
 @ApiTags('admin')
 @Access('admin')
 @Controller('v1/admin/etl')
 export class EtlAdminController {
   constructor(
-    private readonly queue: VectorizeQueueService,
+    private readonly queue: BackfillQueueService,
     private readonly records: RecordStore,
     private readonly reconciler: ReconcilerService,
   ) {}
 
-  /** Retries every job in the failed set and clears the records' failure marks. */
+  /** Clears the records' failure marks and queues a pass that embeds them again. */
   @Post('retry-failed')
   @HttpCode(200)
   @ApiOkResponse({ description: '{ retried, recordsCleared }' })
   async retryFailed(): Promise<{ retried: number; recordsCleared: number }> {
-    const failed = await this.queue.vectorize.getFailed(0, -1);
     let recordsCleared = 0;
     for (const entity of ENTITIES) recordsCleared += await this.records.clearErrors(undefined, entity);
-    await Promise.all(failed.map((job) => job.retry()));
-    return { retried: failed.length, recordsCleared };
+    if (recordsCleared > 0) await this.queue.queueBackfill({ entities: [...ENTITIES], mode: 'stale' });
+    return { retried: recordsCleared, recordsCleared };
   }
 
   /** Starts a reconcile pass now instead of waiting for the schedule. */

@@ -8,7 +8,7 @@ import { EtlException } from './etl.exception';
 import { EtlStatusService } from './etl-status.service';
 import { IngestService } from './ingest.service';
 import { RecordDeletionService } from './record-deletion.service';
-import { VectorizeQueueService } from './vectorize-queue.service';
+import { BackfillQueueService } from './backfill-queue.service';
 
 @ApiTags('etl')
 @Access('tenant')
@@ -18,7 +18,7 @@ export class EtlController {
     private readonly ingest: IngestService,
     private readonly deletion: RecordDeletionService,
     private readonly status: EtlStatusService,
-    private readonly queue: VectorizeQueueService,
+    private readonly queue: BackfillQueueService,
     private readonly context: TenantContext,
   ) {}
 

@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { RedisService } from '@app/database';
-import { EmbeddingModule } from '@app/embedding';
+import { EmbeddingModule, EmbeddingService } from '@app/embedding';
 import { MetricsService } from '@app/metrics';
 import { VectorModule, VectorStore } from '@app/vector';
 import { ReadinessRegistry } from '@app/health';
@@ -12,28 +12,31 @@ import { EtlController } from './etl.controller';
 import { EtlStatusService } from './etl-status.service';
 import { IngestService } from './ingest.service';
 import { BackfillJob } from './jobs/backfill.job';
-import { VectorizeJob } from './jobs/vectorize.job';
-import { BACKFILL_QUEUE, VECTORIZE_QUEUE } from './queue.constants';
+import { ChangeOutboxRepository } from './outbox/change-outbox.repository';
+import { OutboxConsumerService } from './outbox/outbox-consumer.service';
+import { BACKFILL_QUEUE } from './queue.constants';
 import { ReconcilerService } from './reconciler.service';
 import { RecordDeletionService } from './record-deletion.service';
 import { RecordStore } from './record-store';
 import { RecordValidator } from './record-validator';
-import { VectorizeQueueService } from './vectorize-queue.service';
+import { BackfillQueueService } from './backfill-queue.service';
 import { VectorizeService } from './vectorize.service';
 import { SearchController } from './search/search.controller';
 import { SearchService } from './search/search.service';
 
 /**
- * Ingestion (HTTP) and background vectorization (BullMQ). `forRole` wires the HTTP side, the workers, or both,
- * from the same services.
+ * Ingestion (HTTP) and background vectorization: the database's change outbox for every write, BullMQ for
+ * backfills and the reconciler. `forRole` wires the HTTP side, the workers, or both, from the same services.
  */
 @Module({})
 export class EtlModule implements OnModuleInit {
   constructor(
-    private readonly queue: VectorizeQueueService,
+    private readonly queue: BackfillQueueService,
     private readonly metrics: MetricsService,
     private readonly readiness: ReadinessRegistry,
     private readonly vectors: VectorStore,
+    private readonly outbox: ChangeOutboxRepository,
+    private readonly embeddings: EmbeddingService,
   ) {}
 
   static forRole(opts: { http: boolean; workers: boolean }): DynamicModule {
@@ -55,32 +58,34 @@ export class EtlModule implements OnModuleInit {
             },
           }),
         }),
-        BullModule.registerQueue({ name: VECTORIZE_QUEUE }, { name: BACKFILL_QUEUE }),
+        BullModule.registerQueue({ name: BACKFILL_QUEUE }),
       ],
       controllers: opts.http ? [EtlController, EtlAdminController, SearchController] : [],
       providers: [
         RecordStore,
         RecordValidator,
         IngestService,
-        VectorizeQueueService,
+        BackfillQueueService,
         VectorizeService,
         BackfillService,
         EtlStatusService,
         RecordDeletionService,
         ReconcilerService,
         SearchService,
-        ...(opts.workers ? [VectorizeJob, BackfillJob] : []),
+        ChangeOutboxRepository,
+        ...(opts.workers ? [OutboxConsumerService, BackfillJob] : []),
       ],
-      exports: [IngestService, VectorizeService, EtlStatusService, VectorizeQueueService],
+      exports: [IngestService, VectorizeService, EtlStatusService, BackfillQueueService],
     };
   }
 
   onModuleInit(): void {
     this.metrics.registerQueueCollector(async () => {
       const states = ['waiting', 'prioritized', 'active', 'failed', 'completed', 'delayed'] as const;
-      const [vectorize, backfill] = await Promise.all(
-        [this.queue.vectorize, this.queue.backfill].map((q) => q.getJobCounts(...states)),
-      );
+      const [pending, backfill] = await Promise.all([
+        this.outbox.pending(),
+        this.queue.backfill.getJobCounts(...states),
+      ]);
       const shape = (c: Record<string, number>) => ({
         waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
         active: c.active ?? 0,
@@ -88,14 +93,19 @@ export class EtlModule implements OnModuleInit {
         completed: c.completed ?? 0,
         delayed: c.delayed ?? 0,
       });
-      return { vectorize: shape(vectorize), backfill: shape(backfill) };
+      // Real-time vectorization is the change outbox: what waits there is the vectorize backlog.
+      return {
+        vectorize: { waiting: pending, active: 0, failed: 0, completed: 0, delayed: 0 },
+        backfill: shape(backfill),
+      };
     });
+    this.metrics.registerEmbeddingInfo(() => ({ model: this.embeddings.model }));
     this.readiness.register('vectorStore', async () => {
       const { up, store, message } = await this.vectors.health();
       return { up, store, ...(message ? { message } : {}) };
     });
     this.readiness.register('queues', async () => {
-      await this.queue.vectorize.getJobCounts('waiting');
+      await this.queue.backfill.getJobCounts('waiting');
       return true;
     });
   }

@@ -2,7 +2,7 @@ export * from './etl.module';
 export * from './ingest.service';
 export * from './vectorize.service';
 export * from './etl-status.service';
-export * from './vectorize-queue.service';
+export * from './backfill-queue.service';
 export * from './entities/entity-definition';
 export * from './queue.constants';
 export * from './dto/record.dto';

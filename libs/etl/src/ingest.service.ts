@@ -3,40 +3,28 @@ import { randomUUID } from 'node:crypto';
 import type { Entity } from '@app/common';
 import { PgPoolService } from '@app/database';
 import { MetricsService } from '@app/metrics';
-import { contentHash, ENTITY_DEFINITIONS } from './entities/entity-definition';
 import type { IngestResultDto } from './dto/ingest.dto';
 import { RecordStore } from './record-store';
 import { RecordValidator } from './record-validator';
-import { VectorizeQueueService } from './vectorize-queue.service';
-
-/** Listeners told which tables a tenant's write changed (the answer cache invalidates on it). */
-export type DataChangeListener = (tenantId: string, entity: Entity) => void | Promise<void>;
 
 @Injectable()
 export class IngestService {
-  private readonly listeners: DataChangeListener[] = [];
-
   constructor(
     private readonly db: PgPoolService,
     private readonly records: RecordStore,
     private readonly validator: RecordValidator,
-    private readonly queue: VectorizeQueueService,
     private readonly metrics: MetricsService,
   ) {}
 
-  onDataChange(listener: DataChangeListener): void {
-    this.listeners.push(listener);
-  }
-
   /**
-   * Validates each record, upserts the valid ones in one transaction, and queues vectorization for records
-   * whose embedded content is new or changed. Re-sending a batch writes nothing and queues nothing.
+   * Validates each record and upserts the valid ones in one transaction. The database's triggers queue what
+   * changed for vectorization and announce the change (as for any other writer); re-sending a batch writes
+   * nothing and queues nothing.
    */
   async ingest(tenantId: string, entity: Entity, raw: unknown[]): Promise<IngestResultDto> {
-    const def = ENTITY_DEFINITIONS[entity];
     const { valid, rejected } = this.validator.validate(entity, raw);
     const batchId = randomUUID();
-    const rows = valid.map(({ record }) => ({ ...record, contentHash: contentHash(def, record) }));
+    const rows = valid.map(({ record }) => record);
 
     const outcomes = await this.db.transaction(async (client) => {
       const written = rows.length ? await this.records.upsert(client, tenantId, entity, batchId, rows) : [];
@@ -62,12 +50,6 @@ export class IngestService {
 
     const inserted = outcomes.written.filter((w) => w.previousHash === null).length;
     const updated = outcomes.written.length - inserted;
-    await this.queue.enqueue(
-      tenantId,
-      entity,
-      outcomes.changed.map((c) => ({ externalId: c.externalId, contentHash: c.contentHash })),
-    );
-    if (outcomes.written.length > 0) await this.notify(tenantId, entity);
     this.metrics.recordIngest(tenantId, {
       entity,
       inserted,
@@ -84,10 +66,5 @@ export class IngestService {
       unchanged: valid.length - outcomes.written.length,
       queued: outcomes.changed.length,
     };
-  }
-
-  async notify(tenantId: string, entity: Entity): Promise<void> {
-    for (const listener of this.listeners)
-      await Promise.resolve(listener(tenantId, entity)).catch(() => undefined);
   }
 }

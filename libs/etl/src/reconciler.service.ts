@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ENTITIES } from '@app/common';
 import { AppConfig } from '@app/config';
-import { VectorizeQueueService } from './vectorize-queue.service';
+import { BackfillQueueService } from './backfill-queue.service';
 
 const SCHEDULER_ID = 'reconcile';
 
@@ -16,7 +16,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
   private watchdog?: NodeJS.Timeout;
 
   constructor(
-    private readonly queue: VectorizeQueueService,
+    private readonly queue: BackfillQueueService,
     private readonly config: AppConfig,
   ) {}
 

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { ErrorCode, type Entity } from '@app/common';
 import { VectorStore } from '@app/vector';
 import { EtlException } from './etl.exception';
-import { IngestService } from './ingest.service';
 import { RecordStore } from './record-store';
 import { VectorizeService } from './vectorize.service';
 
@@ -13,13 +12,11 @@ export class RecordDeletionService {
     private readonly records: RecordStore,
     private readonly vectors: VectorStore,
     private readonly vectorizer: VectorizeService,
-    private readonly ingest: IngestService,
   ) {}
 
   async remove(tenantId: string, entity: Entity, externalId: string): Promise<void> {
     const removed = await this.records.remove(tenantId, entity, externalId);
     if (!removed) throw new EtlException(ErrorCode.NOT_FOUND, `No ${entity} record "${externalId}"`);
     await this.vectors.delete(tenantId, await this.vectorizer.collection(entity), [externalId]);
-    await this.ingest.notify(tenantId, entity);
   }
 }

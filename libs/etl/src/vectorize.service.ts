@@ -10,6 +10,8 @@ export interface VectorizeOutcome {
   embedded: number;
   skipped: number;
   failed: { externalId: string; error: string }[];
+  /** Ids asked for that no longer exist. */
+  missing: string[];
 }
 
 /**
@@ -37,9 +39,21 @@ export class VectorizeService {
     const def = ENTITY_DEFINITIONS[entity];
     const spec = await this.collection(entity);
     const loaded = await this.records.load(tenantId, entity, externalIds);
-    // Deleted since they were queued: nothing to embed (their vectors were removed with them).
-    const skipped = externalIds.length - loaded.length;
+    // Deleted since they were queued: nothing to embed.
+    const present = new Set(loaded.map((r) => r.externalId));
+    const missing = externalIds.filter((id) => !present.has(id));
+    const started = performance.now();
     const { vectors, failed } = await this.embedIsolatingFailures(loaded.map((r) => def.embedText(r.fields)));
+    if (loaded.length > 0) {
+      // Counted here, where the worker embeds, so the tenant's performance figures include its records.
+      this.metrics.recordEmbedding({
+        model: spec.model,
+        texts: loaded.length,
+        cacheHits: 0,
+        latencyMs: performance.now() - started,
+        tenantId,
+      });
+    }
 
     const points: VectorPoint[] = [];
     const embedded: StoredRecord[] = [];
@@ -81,9 +95,21 @@ export class VectorizeService {
     }
     return {
       embedded: marked.length,
-      skipped: skipped + (embedded.length - marked.length),
+      skipped: missing.length + (embedded.length - marked.length),
       failed: failures,
+      missing,
     };
+  }
+
+  /**
+   * Brings the store in line with the records as they are now: current ones are (re-)embedded and upserted,
+   * vanished ones deleted. Safe to repeat.
+   */
+  async apply(tenantId: string, entity: Entity, externalIds: string[]): Promise<VectorizeOutcome> {
+    const outcome = await this.vectorize(tenantId, entity, externalIds);
+    if (outcome.missing.length > 0)
+      await this.vectors.delete(tenantId, await this.collection(entity), outcome.missing);
+    return outcome;
   }
 
   /**

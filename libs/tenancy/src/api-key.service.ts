@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AppConfig } from '@app/config';
-import { PrismaService } from '@app/database';
+import { DatabaseEvents, DB_CHANNELS, PrismaService } from '@app/database';
 import { ErrorCode } from '@app/common';
 import { TenancyException } from './tenancy.exception';
 
@@ -13,7 +13,10 @@ export interface ResolvedKey {
 }
 
 const KEY_PATTERN = /^pulse_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
-/** Verified keys are remembered briefly so hot routes skip the database; revocation clears this process's entry. */
+/**
+ * Verified keys are remembered briefly so hot routes skip the database. A revocation (by any pod, or by SQL) is
+ * announced by the database; while that announcement cannot be received, the cache is not used.
+ */
 const VERIFIED_TTL_MS = 10_000;
 const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 
@@ -22,14 +25,29 @@ const LAST_USED_WRITE_INTERVAL_MS = 60_000;
  * the whole key is kept as an HMAC-SHA256 under the server's secret, so a database leak reveals no usable key.
  */
 @Injectable()
-export class ApiKeyService {
+export class ApiKeyService implements OnModuleInit {
   private readonly verified = new LRUCache<string, ResolvedKey>({ max: 10_000, ttl: VERIFIED_TTL_MS });
   private readonly lastUsedWritten = new Map<string, number>();
+  /** Bumped by every revocation notice: a key read before one is not cached (it may be the revoked one). */
+  private notices = 0;
 
   constructor(
     private readonly prisma: PrismaService,
     private readonly config: AppConfig,
+    private readonly events: DatabaseEvents,
   ) {}
+
+  onModuleInit(): void {
+    this.events.on(DB_CHANNELS.apiKeys, (prefix) => {
+      this.notices++;
+      for (const key of this.verified.keys())
+        if (KEY_PATTERN.exec(key)?.[1] === prefix) this.verified.delete(key);
+    });
+    this.events.onResync(() => {
+      this.notices++;
+      this.verified.clear();
+    });
+  }
 
   async create(tenantId: string): Promise<{ id: string; apiKey: string }> {
     const prefix = randomBytes(9).toString('base64url').replace(/[-_]/g, 'x').slice(0, 12);
@@ -52,8 +70,9 @@ export class ApiKeyService {
 
   /** Returns the key's tenant, or throws UNAUTHORIZED for a malformed, unknown or revoked key. */
   async resolve(apiKey: string): Promise<ResolvedKey> {
-    const cached = this.verified.get(apiKey);
+    const cached = this.events.listening ? this.verified.get(apiKey) : undefined;
     if (cached) return cached;
+    const notices = this.notices;
     const match = KEY_PATTERN.exec(apiKey);
     if (!match) throw new TenancyException(ErrorCode.UNAUTHORIZED, 'Invalid API key');
     const row = await this.prisma.apiKey.findUnique({
@@ -64,7 +83,7 @@ export class ApiKeyService {
       throw new TenancyException(ErrorCode.UNAUTHORIZED, 'Invalid or revoked API key');
     }
     const resolved = { keyId: row.id, tenantId: row.tenantId, tenantSlug: row.tenant.slug };
-    this.verified.set(apiKey, resolved);
+    if (notices === this.notices) this.verified.set(apiKey, resolved);
     this.touch(row.id);
     return resolved;
   }

@@ -1,18 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '@app/config';
-import { RedisService } from '@app/database';
+import { Client } from 'pg';
+import { PgPoolService, RedisService } from '@app/database';
 import { SemanticModelService } from '../semantic';
 import { AnswerCache } from './answer-cache.service';
 import type { CachedAnswer } from './cache.types';
 import { CachedAnswers } from './cached-answers.service';
 import { DataGenerations } from './data-generations.service';
+import { DataVersionsRepository } from './data-versions.repository';
 
-/** One "pod": its own in-process L1, sharing Redis with the others. */
+/** One "pod": its own in-process L1 and pool, sharing Redis and PostgreSQL with the others. */
 function pod(config: AppConfig, models: SemanticModelService) {
   const redis = new RedisService(config);
-  const generations = new DataGenerations(redis);
+  const pg = new PgPoolService(config);
+  const generations = new DataGenerations(new DataVersionsRepository(pg));
   return {
     redis,
+    pg,
     generations,
     answers: new CachedAnswers(new AnswerCache(config, redis), generations, models),
   };
@@ -55,9 +59,22 @@ describe('CachedAnswers across pods (shared Redis)', () => {
     }
   });
   afterAll(async () => {
-    await a.redis.onModuleDestroy();
-    await b.redis.onModuleDestroy();
+    for (const p of [a, b]) {
+      await p.redis.onModuleDestroy();
+      await p.pg.onModuleDestroy();
+    }
   });
+
+  /** Another program writing with plain SQL: the database itself bumps the table's version. */
+  async function writeDirectly(sql: string, params: unknown[]): Promise<void> {
+    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(sql, params);
+    } finally {
+      await client.end();
+    }
+  }
 
   it('keys by tenant, model version and time window: a relative window rolls, retyping does not matter', () => {
     const wed = new Date('2026-11-25T15:30:00Z');
@@ -75,7 +92,7 @@ describe('CachedAnswers across pods (shared Redis)', () => {
     );
   });
 
-  it('an answer cached by one pod is served by another until an ETL write bumps its table there', async () => {
+  it('an answer cached by one pod is served by another until a write to its table commits', async () => {
     const tenant = randomUUID();
     const { key } = a.answers.keyOf(tenant, 'How many bugs were resolved last week?', new Date());
     await a.answers.set(
@@ -84,9 +101,17 @@ describe('CachedAnswers across pods (shared Redis)', () => {
     );
 
     expect(await b.answers.lookup(tenant, key)).toMatchObject({ fresh: true, entry: { rows: [[7]] } });
-    await b.generations.bump(tenant, 'pull_requests');
+    await writeDirectly(
+      `INSERT INTO pull_requests (tenant_id, external_id, repository, title, author, state, created_at)
+       VALUES ($1, 'PR-1', 'api', 'Fix login', 'ana', 'open', now())`,
+      [tenant],
+    );
     expect(await a.answers.lookup(tenant, key)).toMatchObject({ fresh: true });
-    await b.generations.bump(tenant, 'work_items');
+    await writeDirectly(
+      `INSERT INTO work_items (tenant_id, external_id, project, title, type, status, priority, created_at, updated_at)
+       VALUES ($1, 'W-1', 'P', 'Login bug', 'bug', 'done', 'high', now(), now())`,
+      [tenant],
+    );
     expect(await a.answers.lookup(tenant, key)).toMatchObject({ fresh: false });
     expect(await b.answers.lookup(tenant, key)).toMatchObject({ fresh: false });
   });

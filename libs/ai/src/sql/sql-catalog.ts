@@ -19,6 +19,7 @@ export interface SqlCatalog {
 
 const COMMON_TAIL = [
   'content_hash',
+  'embed_hash',
   'ingested_at',
   'vectorized_at',
   'embedding_model',

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Entity } from '@app/common';
 
 /** PostgreSQL types used when a batch is expanded from JSON with jsonb_to_recordset. */
@@ -112,21 +111,3 @@ export const ENTITY_DEFINITIONS: Record<Entity, EntityDefinition> = {
     snippet: (r) => `${str(r.status)}, started ${str(r.startedAt)}`,
   },
 };
-
-/**
- * Hash of everything that goes into the vector store for a record: the embedded text and the payload
- * (filter fields, title, snippet). A change to any of them re-vectorizes; other fields (story points, say)
- * update the row only. Unchanged text re-embeds from the embedding cache.
- */
-export function contentHash(def: EntityDefinition, record: Record<string, unknown>): string {
-  return createHash('sha256')
-    .update(
-      JSON.stringify([
-        def.embedText(record),
-        def.filterPayload(record),
-        def.title(record),
-        def.snippet(record),
-      ]),
-    )
-    .digest('hex');
-}

@@ -338,7 +338,6 @@ export function createAnalyticsFixture(options: AnalyticsFixtureOptions = {}): A
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const hash = (o: unknown) => createHash('sha256').update(JSON.stringify(o)).digest('hex');
 
 /** Inserts rows keyed by column name in one statement; the first row names the columns. */
 async function insertRows(
@@ -375,7 +374,6 @@ export async function insertAnalyticsFixture(db: Pool | ClientBase, fx: Analytic
     created_at: iso(w.createdAt),
     updated_at: iso(w.updatedAt),
     resolved_at: iso(w.resolvedAt),
-    content_hash: hash(w),
   }));
   await insertRows(db, 'work_items', work);
   const prs = fx.pullRequests.map((p) => ({
@@ -394,7 +392,6 @@ export async function insertAnalyticsFixture(db: Pool | ClientBase, fx: Analytic
     created_at: iso(p.createdAt),
     merged_at: iso(p.mergedAt),
     closed_at: iso(p.closedAt),
-    content_hash: hash(p),
   }));
   await insertRows(db, 'pull_requests', prs);
   const deps = fx.deployments.map((d) => ({
@@ -407,7 +404,6 @@ export async function insertAnalyticsFixture(db: Pool | ClientBase, fx: Analytic
     commit_sha: d.commitSha,
     started_at: iso(d.startedAt),
     finished_at: iso(d.finishedAt),
-    content_hash: hash(d),
   }));
   await insertRows(db, 'deployments', deps);
 }

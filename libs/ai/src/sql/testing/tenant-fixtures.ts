@@ -39,8 +39,8 @@ async function createTenant(pool: Pool, label: string, rows: number): Promise<Te
     const resolved = i % 2 === 0 ? new Date(Date.UTC(2024, 0, 3 + i)).toISOString() : null;
     await pool.query(
       `INSERT INTO work_items (tenant_id, external_id, project, title, description, type, status, priority,
-         assignee, reporter, story_points, labels, created_at, updated_at, resolved_at, content_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'medium', $8, $8, $9, $10, $11, $11, $12, 'h')`,
+         assignee, reporter, story_points, labels, created_at, updated_at, resolved_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'medium', $8, $8, $9, $10, $11, $11, $12)`,
       [
         id,
         `${marker}-WI-${i}`,
@@ -58,8 +58,8 @@ async function createTenant(pool: Pool, label: string, rows: number): Promise<Te
     );
     await pool.query(
       `INSERT INTO pull_requests (tenant_id, external_id, repository, title, author, state, reviewers,
-         additions, deletions, changed_files, work_item_keys, created_at, merged_at, content_hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12, 'h')`,
+         additions, deletions, changed_files, work_item_keys, created_at, merged_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12)`,
       [
         id,
         `${marker}-PR-${i}`,
@@ -77,8 +77,8 @@ async function createTenant(pool: Pool, label: string, rows: number): Promise<Te
     );
     await pool.query(
       `INSERT INTO deployments (tenant_id, external_id, service, environment, status, version, commit_sha,
-         started_at, finished_at, content_hash)
-       VALUES ($1, $2, $3, 'production', $4, $5, $6, $7, $7, 'h')`,
+         started_at, finished_at)
+       VALUES ($1, $2, $3, 'production', $4, $5, $6, $7, $7)`,
       [
         id,
         `${marker}-DEP-${i}`,

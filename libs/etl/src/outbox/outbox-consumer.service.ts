@@ -1,0 +1,107 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { DatabaseEvents, DB_CHANNELS, PgPoolService } from '@app/database';
+import { VECTORIZE_JOB_SIZE } from '../queue.constants';
+import { VectorizeService } from '../vectorize.service';
+import { ChangeOutboxRepository, type OutboxGroup } from './change-outbox.repository';
+
+/** Polled this often even without a notification: a missed NOTIFY costs at most this much lag. */
+const POLL_MS = 1000;
+/** Concurrent drains per worker process (each one transaction and one embedding batch). */
+const CONCURRENCY = 2;
+/** Groups tried per drain before concluding every pending group is held by another worker. */
+const GROUPS_TRIED = 8;
+const RETRY_MS = 1000;
+
+/**
+ * Applies the database's change outbox to the vector store. A batch is claimed, embedded, written to the store
+ * and deleted from the outbox in one transaction: a worker killed (or a connection cut) before the commit leaves
+ * the rows for the next drain, and re-applying a change is idempotent (an upsert of the same vector, a delete of
+ * an absent id), so every change ends up in the store exactly once. Groups (tenant × table) are drained in
+ * turn, so one tenant's bulk load cannot starve another tenant's trickle.
+ */
+@Injectable()
+export class OutboxConsumerService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(OutboxConsumerService.name);
+  private stopped = false;
+  private after: OutboxGroup | null = null;
+  private readonly sleepers = new Set<() => void>();
+  private loops: Promise<void>[] = [];
+
+  constructor(
+    private readonly db: PgPoolService,
+    private readonly outbox: ChangeOutboxRepository,
+    private readonly vectorizer: VectorizeService,
+    private readonly events: DatabaseEvents,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.events.on(DB_CHANNELS.outbox, () => this.wakeAll());
+    for (let i = 0; i < CONCURRENCY; i++) this.loops.push(this.run());
+  }
+
+  /** Stops claiming and lets batches in hand finish while the pools, the model and the store are still open. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.wakeAll();
+    await Promise.all(this.loops);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let worked = false;
+      try {
+        worked = await this.drainOnce();
+      } catch (err) {
+        if (this.stopped) return;
+        this.logger.warn(`Outbox batch not applied (retrying): ${String(err)}`);
+        await this.sleep(RETRY_MS);
+        continue;
+      }
+      if (!worked) await this.sleep(POLL_MS);
+    }
+  }
+
+  /** Applies one batch; false when nothing was claimable. */
+  private drainOnce(): Promise<boolean> {
+    return this.db.transaction(async (client) => {
+      let group: OutboxGroup | null = null;
+      for (let i = 0; i < GROUPS_TRIED && !this.stopped; i++) {
+        const next = await this.outbox.nextGroup(client, this.after);
+        if (!next) return false;
+        this.after = next;
+        if (await this.outbox.lockGroup(client, next)) {
+          group = next;
+          break;
+        }
+      }
+      if (!group) return false;
+      const changes = await this.outbox.claim(client, group, VECTORIZE_JOB_SIZE);
+      if (changes.length === 0) return false;
+      await this.vectorizer.apply(group.tenantId, group.entity, [
+        ...new Set(changes.map((c) => c.externalId)),
+      ]);
+      await this.outbox.remove(
+        client,
+        changes.map((c) => c.id),
+      );
+      return true;
+    });
+  }
+
+  /** Resolves after `ms`, or earlier when the database announces new outbox rows. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
+  }
+
+  private wakeAll(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+}
