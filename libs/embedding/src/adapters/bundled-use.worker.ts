@@ -1,9 +1,9 @@
-import { bucketByLength } from '../use-lite/use-lite-batches';
+import { USE_LITE_MAX_TOKENS, type UseLitePrecision } from '../use-lite/use-lite-onnx.builder';
 import {
-  buildUseLiteOnnx,
-  USE_LITE_MAX_TOKENS,
-  type UseLitePrecision,
-} from '../use-lite/use-lite-onnx.builder';
+  createUseLiteOnnxRunner,
+  USE_LITE_DIMENSIONS,
+  type UseLiteRunner,
+} from '../use-lite/use-lite-onnx.runner';
 import { loadUseLiteVocabulary, UseLiteTokenizer } from '../use-lite/use-lite-tokenizer';
 
 /**
@@ -33,7 +33,7 @@ export type WorkerMessage =
   | { type: 'result'; id: number; data: Float32Array }
   | { type: 'error'; id: number; message: string };
 
-const DIMENSIONS = 512;
+const DIMENSIONS = USE_LITE_DIMENSIONS;
 
 interface TfTensor {
   data(): Promise<Float32Array>;
@@ -46,7 +46,6 @@ interface TfCore {
 interface TfGraphModel {
   executeAsync(inputs: Record<string, TfTensor>): Promise<TfTensor>;
 }
-type Runner = (ids: number[][]) => Promise<Float32Array>;
 
 const options = JSON.parse(process.argv[2] ?? '{}') as BundledUseWorkerOptions;
 const send = (message: WorkerMessage): void => {
@@ -55,42 +54,7 @@ const send = (message: WorkerMessage): void => {
 // The parent owns this process: when it goes, so does the model.
 process.on('disconnect', () => process.exit(0));
 
-async function onnxRunner(): Promise<Runner> {
-  const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(buildUseLiteOnnx(options.precision), {
-    intraOpNumThreads: options.threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-  });
-  return async (ids) => {
-    const out = new Float32Array(ids.length * DIMENSIONS);
-    for (const batch of bucketByLength(ids.map((row) => row.length))) {
-      // An empty text still needs one (masked) column: the model then returns its bias vector, as TF.js does.
-      const length = Math.max(batch.length, 1);
-      const tokens = new BigInt64Array(batch.rows.length * length);
-      const mask = new Float32Array(batch.rows.length * length);
-      batch.rows.forEach((row, r) => {
-        ids[row].forEach((id, j) => {
-          tokens[r * length + j] = BigInt(id);
-          mask[r * length + j] = 1;
-        });
-      });
-      const shape = [batch.rows.length, length];
-      const result = await session.run({
-        ids: new ort.Tensor('int64', tokens, shape),
-        mask: new ort.Tensor('float32', mask, shape),
-      });
-      const data = result.embedding.data as Float32Array;
-      batch.rows.forEach((row, r) =>
-        out.set(data.subarray(r * DIMENSIONS, (r + 1) * DIMENSIONS), row * DIMENSIONS),
-      );
-      result.embedding.dispose();
-    }
-    return out;
-  };
-}
-
-async function tfjsRunner(): Promise<Runner> {
+async function tfjsRunner(): Promise<UseLiteRunner> {
   // The package's typings lean on tfjs-core's, which are not installed: the few calls used are typed here.
   const core = (await import('@energetic-ai/core')) as unknown as TfCore;
   const { initModel } = await import('@energetic-ai/embeddings');
@@ -128,7 +92,7 @@ async function tfjsRunner(): Promise<Runner> {
 
 async function start(): Promise<void> {
   const tokenizer = new UseLiteTokenizer(loadUseLiteVocabulary());
-  let run: Runner;
+  let run: UseLiteRunner;
   let runtime: 'onnx' | 'tfjs' = 'onnx';
   let fallbackReason: string | undefined;
   if (options.runtime === 'tfjs') {
@@ -136,7 +100,7 @@ async function start(): Promise<void> {
     runtime = 'tfjs';
   } else {
     try {
-      run = await onnxRunner();
+      run = await createUseLiteOnnxRunner(options);
     } catch (err) {
       if (options.runtime === 'onnx') throw err;
       fallbackReason = err instanceof Error ? err.message : String(err);
