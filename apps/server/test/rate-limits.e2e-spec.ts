@@ -14,6 +14,7 @@ describe('Per-tenant rate limits', () => {
       RATE_LIMIT_ADMIN: '1000',
       RATE_LIMIT_QUERY: '1000',
       RATE_LIMIT_INGEST: '1000',
+      RATE_LIMIT_REJECT_DELAY_MS: '200',
     });
   });
   afterAll(async () => {

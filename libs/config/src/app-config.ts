@@ -161,12 +161,18 @@ export class AppConfig {
     const e = this.env;
     return {
       windowS: e.RATE_LIMIT_WINDOW_S,
+      rejectDelayMaxMs: e.RATE_LIMIT_REJECT_DELAY_MS,
       perClass: {
         query: e.RATE_LIMIT_QUERY,
         search: e.RATE_LIMIT_SEARCH,
         embed: e.RATE_LIMIT_EMBED,
         ingest: e.RATE_LIMIT_INGEST,
         admin: e.RATE_LIMIT_ADMIN,
+      },
+      concurrency: {
+        total: e.CONCURRENCY_TOTAL,
+        perTenant: e.CONCURRENCY_PER_TENANT,
+        queuePerTenant: e.CONCURRENCY_QUEUE_PER_TENANT,
       },
     };
   }

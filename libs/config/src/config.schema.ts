@@ -139,6 +139,15 @@ export const envSchema = z
     RATE_LIMIT_EMBED: int(50, 0),
     RATE_LIMIT_INGEST: int(100, 0),
     RATE_LIMIT_ADMIN: int(20, 0),
+    /** Longest a refused request is held before its 429 (until its window resets): slows clients that ignore Retry-After. */
+    RATE_LIMIT_REJECT_DELAY_MS: int(1000, 0),
+    /**
+     * Expensive work (questions, searches, embeds) per API process and route class: requests running at once
+     * in total and per tenant, and how many one tenant may have waiting (more get 429).
+     */
+    CONCURRENCY_TOTAL: int(8, 1),
+    CONCURRENCY_PER_TENANT: int(2, 1),
+    CONCURRENCY_QUEUE_PER_TENANT: int(200, 0),
 
     METRICS_TENANT_LABEL: z.enum(['none', 'hash', 'allowlist']).default('hash'),
     METRICS_TENANT_ALLOWLIST: z.string().default(''),
