@@ -1,4 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { AppConfig } from '@app/config';
 import { DatabaseEvents, DB_CHANNELS, PgPoolService } from '@app/database';
 import { VECTORIZE_JOB_SIZE } from '../queue.constants';
 import { VectorizeService } from '../vectorize.service';
@@ -6,8 +7,6 @@ import { ChangeOutboxRepository, type OutboxGroup } from './change-outbox.reposi
 
 /** Polled this often even without a notification: a missed NOTIFY costs at most this much lag. */
 const POLL_MS = 1000;
-/** Concurrent drains per worker process (each one transaction and one embedding batch). */
-const CONCURRENCY = 2;
 /** Groups tried per drain before concluding every pending group is held by another worker. */
 const GROUPS_TRIED = 8;
 const RETRY_MS = 1000;
@@ -32,11 +31,13 @@ export class OutboxConsumerService implements OnApplicationBootstrap, OnModuleDe
     private readonly outbox: ChangeOutboxRepository,
     private readonly vectorizer: VectorizeService,
     private readonly events: DatabaseEvents,
+    private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
     this.events.on(DB_CHANNELS.outbox, () => this.wakeAll());
-    for (let i = 0; i < CONCURRENCY; i++) this.loops.push(this.run());
+    // VECTORIZE_CONCURRENCY drains per pod, each one transaction and one embedding batch at a time.
+    for (let i = 0; i < this.config.queue.vectorizeConcurrency; i++) this.loops.push(this.run());
   }
 
   /** Stops claiming and lets batches in hand finish while the pools, the model and the store are still open. */

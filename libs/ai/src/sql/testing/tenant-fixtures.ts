@@ -111,14 +111,17 @@ export async function createTwoTenants(pool: Pool, rows = 6): Promise<TwoTenants
 
 /** A fingerprint of every table in the public schema (row counts and content), to prove nothing was written. */
 export async function databaseFingerprint(pool: Pool): Promise<Record<string, string>> {
-  const { rows: tables } = await pool.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  const { rows: tables } = await pool.query<{ name: string; kind: string }>(
+    `SELECT c.relname AS name, c.relkind::text AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'm', 'S', 'f', 'p') ORDER BY 1`,
   );
   const out: Record<string, string> = {};
-  for (const { name } of tables) {
+  for (const { name, kind } of tables) {
+    // A sequence has no row type: its position is what a write would move.
     const { rows } = await pool.query<{ fp: string }>(
-      `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') AS fp FROM "${name}" t`,
+      kind === 'S'
+        ? `SELECT last_value || ':' || is_called AS fp FROM "${name}"`
+        : `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') AS fp FROM "${name}" t`,
     );
     out[name] = rows[0].fp;
   }
