@@ -1,6 +1,6 @@
 // One jest config for unit (*.spec.ts), integration (*.int-spec.ts) and e2e (*.e2e-spec.ts) tests.
 // Run through `npm test`, which adds --experimental-vm-modules (Prisma's WASM compiler is a dynamic import).
-const libs = ['config', 'database', 'tenancy', 'common', 'health', 'embedding', 'vector', 'etl', 'ai', 'metrics', 'integrations', 'egress', 'throttling'];
+const libs = ['config', 'database', 'tenancy', 'common', 'health', 'embedding', 'vector', 'etl', 'ai', 'metrics', 'integrations', 'egress', 'throttling', 'insights'];
 const moduleNameMapper = { '^(\\.{1,2}/.*)\\.js$': '$1' };
 for (const lib of libs) {
   moduleNameMapper[`^@app/${lib}$`] = `<rootDir>/libs/${lib}/src`;

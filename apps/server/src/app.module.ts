@@ -7,6 +7,7 @@ import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
 import { EtlModule } from '@app/etl';
 import { HealthModule } from '@app/health';
+import { InsightsModule } from '@app/insights';
 import { IntegrationsModule } from '@app/integrations';
 import { MetricsModule } from '@app/metrics';
 import { TenancyModule } from '@app/tenancy';
@@ -37,6 +38,7 @@ export class AppModule {
         ThrottlingModule,
         IntegrationsModule,
         EtlModule.forRole({ http: runsHttp, workers: runsWorkers }),
+        InsightsModule.forRole({ http: runsHttp, workers: runsWorkers }),
         ...(runsHttp ? [AiModule] : []),
       ],
       providers: [

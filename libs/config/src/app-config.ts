@@ -177,6 +177,23 @@ export class AppConfig {
     };
   }
 
+  get insights() {
+    const e = this.env;
+    return {
+      intervalS: e.INSIGHTS_INTERVAL_S,
+      etlChangeRows: e.INSIGHTS_ETL_CHANGE_ROWS,
+      threshold: e.INSIGHTS_THRESHOLD,
+      highThreshold: e.INSIGHTS_HIGH_THRESHOLD,
+      dailyThreshold: e.INSIGHTS_DAILY_THRESHOLD,
+      minVolume: e.INSIGHTS_MIN_VOLUME,
+      webhook: {
+        attempts: e.WEBHOOK_ATTEMPTS,
+        backoffMs: e.WEBHOOK_BACKOFF_MS,
+        timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      },
+    };
+  }
+
   get metrics() {
     return {
       tenantLabel: this.env.METRICS_TENANT_LABEL,

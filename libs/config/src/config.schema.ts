@@ -149,6 +149,21 @@ export const envSchema = z
     CONCURRENCY_PER_TENANT: int(2, 1),
     CONCURRENCY_QUEUE_PER_TENANT: int(200, 0),
 
+    /** Seconds between scheduled insight runs per tenant (a BullMQ repeatable job); 0 turns the schedule off. */
+    INSIGHTS_INTERVAL_S: int(21_600, 0),
+    /** Rows a tenant's ETL batches must insert or update since its last insight run to trigger another one. */
+    INSIGHTS_ETL_CHANGE_ROWS: int(1000, 1),
+    /** Robust deviations for a medium finding, a high one, and a medium one on daily series. */
+    INSIGHTS_THRESHOLD: z.coerce.number().positive().default(3),
+    INSIGHTS_HIGH_THRESHOLD: z.coerce.number().positive().default(5),
+    INSIGHTS_DAILY_THRESHOLD: z.coerce.number().positive().default(4),
+    /** Events a window (or its usual level) needs before it may produce a finding. */
+    INSIGHTS_MIN_VOLUME: int(5, 1),
+    /** Delivery attempts of one insight alert to a tenant's webhook (exponential backoff from the base delay). */
+    WEBHOOK_ATTEMPTS: int(6, 1),
+    WEBHOOK_BACKOFF_MS: int(2000, 1),
+    WEBHOOK_TIMEOUT_MS: int(10_000, 1),
+
     METRICS_TENANT_LABEL: z.enum(['none', 'hash', 'allowlist']).default('hash'),
     METRICS_TENANT_ALLOWLIST: z.string().default(''),
   })

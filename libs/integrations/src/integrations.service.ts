@@ -38,7 +38,7 @@ export class IntegrationsService {
       kind: body.kind,
       provider: body.provider,
       baseUrl: body.baseUrl,
-      model: body.model,
+      model: body.model ?? '',
       tier: body.tier ?? 'any',
       inputCostPer1k: body.inputCostPer1k ?? 0,
       outputCostPer1k: body.outputCostPer1k ?? 0,

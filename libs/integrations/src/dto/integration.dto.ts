@@ -13,8 +13,8 @@ import {
   ValidateIf,
 } from 'class-validator';
 
-export const INTEGRATION_KINDS = ['llm', 'embedding'] as const;
-export const INTEGRATION_PROVIDERS = ['openai-compatible'] as const;
+export const INTEGRATION_KINDS = ['llm', 'embedding', 'webhook'] as const;
+export const INTEGRATION_PROVIDERS = ['openai-compatible', 'webhook'] as const;
 export const INTEGRATION_TIERS = ['simple', 'complex', 'any'] as const;
 export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
 export type IntegrationTier = (typeof INTEGRATION_TIERS)[number];
@@ -33,13 +33,15 @@ export class PutIntegrationDto {
   @Length(1, 2000)
   baseUrl!: string;
 
-  @ApiProperty({ example: 'gpt-4o-mini' })
+  @ApiPropertyOptional({ example: 'gpt-4o-mini', description: 'Required except for kind "webhook"' })
+  @ValidateIf((o: PutIntegrationDto) => o.kind !== 'webhook' || o.model !== undefined)
   @IsString()
   @Length(1, 200)
-  model!: string;
+  model?: string;
 
   @ApiPropertyOptional({
-    description: 'Write-only. Omit to keep the stored key, null to remove it.',
+    description:
+      'Write-only. Omit to keep the stored key, null to remove it. For kind "webhook": the signing secret.',
     nullable: true,
   })
   @IsOptional()

@@ -1,0 +1,250 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PgPoolService } from '@app/database';
+import { InsightDetectionService, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '@app/insights';
+import { insertDeployments, weeklyDeployments } from '@app/insights/testing/insight-fixtures';
+import { eventually } from './support/eventually';
+import { expectErrorShape, startTestApp, type TestApp } from './support/test-app';
+
+/** A local webhook receiver that refuses the first `failFirst` deliveries with a 500. */
+async function startReceiver(failFirst: number) {
+  const received: { headers: IncomingMessage['headers']; body: string; status: number }[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const status = received.length < failFirst ? 500 : 200;
+      received.push({ headers: req.headers, body, status });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hooks/pulse`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+// Wednesday: the last complete week is 23–29 Nov.
+const NOW = new Date('2026-12-02T12:00:00.000Z');
+
+describe('Insights (API, detection on real PostgreSQL, webhooks through BullMQ)', () => {
+  let t: TestApp;
+  let dataDir: string;
+  let a: { id: string; apiKey: string };
+  let b: { id: string; apiKey: string };
+  let receiverA: Awaited<ReturnType<typeof startReceiver>>;
+  let receiverB: Awaited<ReturnType<typeof startReceiver>>;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'pulse-insights-'));
+    t = await startTestApp({
+      DATA_DIR: dataDir,
+      RECONCILE_INTERVAL_S: '0',
+      INSIGHTS_INTERVAL_S: '0',
+      QUERY_FIXED_NOW: NOW.toISOString(),
+      WEBHOOK_BACKOFF_MS: '200',
+      WEBHOOK_ATTEMPTS: '4',
+    });
+    [a, b] = [await t.createTenant(), await t.createTenant()];
+    receiverA = await startReceiver(2);
+    receiverB = await startReceiver(0);
+    const pool = t.app.get(PgPoolService).pool;
+    // payments-api: 14 deployments a week, about 1 failing; the last complete week 7 of 13 failed.
+    await insertDeployments(
+      pool,
+      a.id,
+      weeklyDeployments({
+        now: NOW,
+        weeks: 30,
+        service: 'payments-api',
+        perWeek: (w) => (w === 29 ? 13 : 14),
+        failures: (w) => (w === 29 ? 7 : w % 3 === 0 ? 2 : 1),
+      }),
+    );
+    // search-api in tenant A and everything in tenant B: steady.
+    await insertDeployments(
+      pool,
+      a.id,
+      weeklyDeployments({
+        now: NOW,
+        weeks: 30,
+        service: 'search-api',
+        perWeek: () => 12,
+        failures: (w) => w % 2,
+      }),
+    );
+    await insertDeployments(
+      pool,
+      b.id,
+      weeklyDeployments({
+        now: NOW,
+        weeks: 30,
+        service: 'payments-api',
+        perWeek: () => 14,
+        failures: (w) => w % 2,
+      }),
+    );
+    for (const [tenant, receiver] of [
+      [a, receiverA],
+      [b, receiverB],
+    ] as const) {
+      const res = await t.request({
+        method: 'PUT',
+        url: '/v1/integrations/alerts',
+        token: tenant.apiKey,
+        body: { kind: 'webhook', provider: 'webhook', baseUrl: receiver.url, apiKey: `secret-${tenant.id}` },
+      });
+      expect(res.status).toBe(200);
+    }
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await receiverA?.close();
+    await receiverB?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const list = (apiKey: string, query = '') =>
+    t.request({ method: 'GET', url: `/v1/ai/insights${query}`, token: apiKey });
+
+  it('finds the change-failure spike after a refresh and explains it with evidence SQL', async () => {
+    const refresh = await t.request({ method: 'POST', url: '/v1/ai/insights/refresh', token: a.apiKey });
+    expect(refresh.status).toBe(202);
+    await eventually(
+      async () => (await list(a.apiKey, '?metric=change_failure_rate')).body.insights.length > 0,
+      {
+        timeoutMs: 60_000,
+        what: 'a change failure rate insight',
+      },
+    );
+    const { insights } = (await list(a.apiKey, '?metric=change_failure_rate')).body;
+    // The service's spike, and the tenant-wide rate it lifts (8 of 25).
+    expect(insights).toHaveLength(2);
+    const cfr = insights.find((i: { dimension: unknown }) => i.dimension !== null);
+    expect(insights.find((i: { dimension: unknown }) => i.dimension === null)).toMatchObject({
+      observed: 0.32,
+    });
+    expect(cfr).toMatchObject({
+      metric: 'change_failure_rate',
+      dimension: { name: 'service', value: 'payments-api' },
+      window: { start: '2026-11-23T00:00:00.000Z', end: '2026-11-30T00:00:00.000Z' },
+      direction: 'up',
+      severity: 'high',
+      status: 'open',
+    });
+    expect(cfr.observed).toBeCloseTo(7 / 13, 3);
+    expect(cfr.expected.low).toBeLessThan(cfr.expected.value);
+    expect(cfr.expected.high).toBeLessThan(cfr.observed);
+    expect(cfr.summary).toMatch(
+      /^Change failure rate for payments-api rose to 54% in the week of 23 Nov, against a usual \d+–\d+%; 7 of 13 production deployments failed or were rolled back\.$/,
+    );
+    expect(cfr.evidenceSql).toContain("'payments-api'");
+    expect(cfr.evidenceSql).not.toContain(a.id);
+    // Steady search-api and the tenant-wide series stay quiet.
+    const all = (await list(a.apiKey)).body.insights as {
+      dimension: { value: string } | null;
+      severity: string;
+    }[];
+    expect(all.filter((i) => i.dimension?.value === 'search-api')).toEqual([]);
+  });
+
+  it('delivers the high finding to the tenant’s webhook, signed, retried until it is taken', async () => {
+    await eventually(() => Promise.resolve(receiverA.received.some((r) => r.status === 200)), {
+      timeoutMs: 30_000,
+      what: 'a delivery accepted by the receiver',
+    });
+    expect(receiverA.received.map((r) => r.status)).toEqual([500, 500, 200]);
+    const { insights } = (await list(a.apiKey, '?severity=high')).body;
+    for (const r of receiverA.received) {
+      const signature = r.headers[SIGNATURE_HEADER] as string;
+      const timestamp = r.headers[TIMESTAMP_HEADER] as string;
+      expect(verifyWebhook(`secret-${a.id}`, { signature, timestamp }, r.body)).toBe(true);
+      expect(verifyWebhook(`secret-${b.id}`, { signature, timestamp }, r.body)).toBe(false);
+      const payload = JSON.parse(r.body);
+      expect(payload).toMatchObject({ type: 'insight.created', tenantId: a.id });
+      expect(insights.map((i: { id: string }) => i.id)).toContain(payload.insight.id);
+    }
+    expect(receiverB.received).toEqual([]);
+    const metrics = await t.request({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(
+      /pulse_insights_findings_total\{[^}]*severity="high",metric="change_failure_rate"\} 1/,
+    );
+    expect(metrics.body).toMatch(/pulse_insight_webhook_deliveries_total\{[^}]*outcome="failed"\} 2/);
+  });
+
+  it('re-running the same window neither duplicates findings nor alerts again', async () => {
+    const pool = t.app.get(PgPoolService).pool;
+    const count = async () =>
+      Number((await pool.query('SELECT count(*) FROM insights WHERE tenant_id = $1', [a.id])).rows[0].count);
+    const before = await count();
+    const detection = t.app.get(InsightDetectionService);
+    const runs = await Promise.all([detection.run(a.id), detection.run(a.id)]);
+    expect(runs[0].findings).toBe(runs[1].findings);
+    expect(await count()).toBe(before);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(receiverA.received.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
+  it('keeps tenants apart: B sees none of A’s findings and cannot dismiss them', async () => {
+    const detection = t.app.get(InsightDetectionService);
+    await detection.run(b.id);
+    const mine = (await list(b.apiKey)).body.insights as { summary: string }[];
+    const theirs = (await list(a.apiKey)).body.insights as { id: string; summary: string }[];
+    expect(theirs.length).toBeGreaterThan(0);
+    expect(mine.filter((i) => theirs.some((x) => x.summary === i.summary))).toEqual([]);
+    const res = await t.request({
+      method: 'POST',
+      url: `/v1/ai/insights/${theirs[0].id}/dismiss`,
+      token: b.apiKey,
+    });
+    expect(res.status).toBe(404);
+    expectErrorShape(res.body, 'NOT_FOUND');
+    expect(receiverB.received).toEqual([]);
+  });
+
+  it('dismisses a finding, and a re-run leaves it dismissed', async () => {
+    const [cfr] = (await list(a.apiKey, '?metric=change_failure_rate&severity=high')).body.insights;
+    const res = await t.request({
+      method: 'POST',
+      url: `/v1/ai/insights/${cfr.id}/dismiss`,
+      token: a.apiKey,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: cfr.id, status: 'dismissed' });
+    await t.app.get(InsightDetectionService).run(a.id);
+    const after = (await list(a.apiKey, '?metric=change_failure_rate&severity=high')).body.insights;
+    expect(after).toEqual([expect.objectContaining({ id: cfr.id, status: 'dismissed' })]);
+  });
+
+  it.each([
+    ['since is not a date', '?since=yesterday'],
+    ['unknown severity', '?severity=urgent'],
+    ['unknown metric', '?metric=happiness'],
+    ['limit out of range', '?limit=0'],
+    ['unknown parameter', '?tenant=other'],
+  ])('GET with %s → 400 in the error shape', async (_, query) => {
+    const res = await list(a.apiKey, query);
+    expect(res.status).toBe(400);
+    expectErrorShape(res.body, 'VALIDATION_FAILED');
+  });
+
+  it('dismiss with a malformed id → 400, without a key → 401', async () => {
+    const bad = await t.request({
+      method: 'POST',
+      url: '/v1/ai/insights/not-a-uuid/dismiss',
+      token: a.apiKey,
+    });
+    expect(bad.status).toBe(400);
+    expectErrorShape(bad.body, 'VALIDATION_FAILED');
+    const anon = await t.request({ method: 'GET', url: '/v1/ai/insights' });
+    expect(anon.status).toBe(401);
+    expectErrorShape(anon.body);
+  });
+});

@@ -1,0 +1,11 @@
+export * from './insights.module';
+export * from './insights.service';
+export * from './insight-detection.service';
+export * from './insights.types';
+export * from './insights.constants';
+export * from './detection/anomaly-detector';
+export * from './detection/finding-summary';
+export * from './series/insight-metric';
+export * from './webhooks/webhook-sender.service';
+export * from './webhooks/webhook-signature';
+export type { InsightDto } from './dto/insight.dto';

@@ -1,0 +1,53 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Access, TenantContext } from '@app/tenancy';
+import { InsightDto, InsightListDto, ListInsightsQueryDto, RefreshAcceptedDto } from './dto/insight.dto';
+import { InsightsService } from './insights.service';
+
+@ApiTags('ai')
+@Access('tenant')
+@Controller('v1/ai/insights')
+export class InsightsController {
+  constructor(
+    private readonly insights: InsightsService,
+    private readonly tenant: TenantContext,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Unusual changes found in the tenant’s metrics, most recent first' })
+  @ApiOkResponse({ type: InsightListDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: bad since, severity, metric or limit' })
+  async list(@Query() query: ListInsightsQueryDto): Promise<InsightListDto> {
+    return { insights: await this.insights.list(this.tenant.tenantId, query) };
+  }
+
+  @Post('refresh')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Run detection for the tenant now (on the workers); findings appear when it ends',
+  })
+  @ApiAcceptedResponse({ type: RefreshAcceptedDto })
+  async refresh(): Promise<RefreshAcceptedDto> {
+    await this.insights.requestRun(this.tenant.tenantId, 'refresh');
+    return { queued: true };
+  }
+
+  @Post(':id/dismiss')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Dismiss a finding (it stays listed with status "dismissed" and is not alerted)' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: InsightDto })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: the id is not a UUID' })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND: no such finding for this tenant' })
+  dismiss(@Param('id') id: string): Promise<InsightDto> {
+    return this.insights.dismiss(this.tenant.tenantId, id);
+  }
+}
