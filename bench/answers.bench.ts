@@ -128,7 +128,8 @@ async function main(): Promise<void> {
         if (first.res.status !== 200 || !conversationId) {
           asked.push({
             question: q,
-            status: first.res.status,
+            // Not an answer to the follow-up: it was never asked.
+            status: 0,
             requestMs: first.ms,
             verdict: {
               outcome: 'refused',

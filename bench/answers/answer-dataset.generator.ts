@@ -143,7 +143,15 @@ const CYCLE_DAYS: Record<WorkItemRow['type'], number> = {
   incident: 0.6,
   epic: 40,
 };
-const LABELS = ['frontend', 'backend', 'security', 'customer', 'tech-debt', 'performance', 'regression'];
+const LABELS = [
+  'frontend',
+  'backend',
+  'security',
+  'customer-facing',
+  'tech-debt',
+  'performance',
+  'regression',
+];
 const TITLES: Record<WorkItemRow['type'], string[]> = {
   bug: [
     '{noun} fails for returning customers',

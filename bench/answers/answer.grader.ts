@@ -151,12 +151,25 @@ function check(e: Expectation, r: ResultBody): Check {
     }
     case 'scalar': {
       if (rows.length !== 1) return fail(`expected one row, got ${rows.length}`);
-      const last = rows[0].length - 1;
-      return sameMeasure(rows[0][last], columns[last] ?? '', e.value, e.unit)
+      // The measure is the first numeric cell; supporting figures may follow ("failed", "total").
+      const at = rows[0].findIndex((cell) => numberOf(cell) !== null || intervalHours(cell) !== null);
+      if (at < 0) return fail(`no number in ${JSON.stringify(rows[0])}`);
+      return sameMeasure(rows[0][at], columns[at] ?? '', e.value, e.unit)
         ? OK
-        : fail(`expected ${e.value} (${e.unit}), got ${columns[last]}=${JSON.stringify(rows[0][last])}`);
+        : fail(`expected ${e.value} (${e.unit}), got ${columns[at]}=${JSON.stringify(rows[0][at])}`);
     }
     case 'groups': {
+      // The measure is the last column, or the first after the dimensions when supporting figures follow it.
+      if (columns.length > e.dims + 1) {
+        const first = check(e, {
+          ...r,
+          columns: columns.slice(0, e.dims + 1),
+          rows: rows.map((row) => row.slice(0, e.dims + 1)),
+        });
+        if (first.ok) return first;
+        const cut = (xs: unknown[]) => [...xs.slice(0, e.dims), xs[xs.length - 1]];
+        return check(e, { ...r, columns: cut(columns).map(String), rows: rows.map(cut) });
+      }
       if (columns.length !== e.dims + 1)
         return fail(`expected ${e.dims} dimension(s) + a measure, got ${preview(columns)}`);
       const got = new Map<string, unknown>();

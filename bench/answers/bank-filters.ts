@@ -26,6 +26,12 @@ function rollingDays(now: Date, n: number): [Date, Date][] {
   ];
 }
 
+/** "Resolved" in a window: every item with a resolution date in it, or only those done (cancelled is not "resolved" to some). */
+function resolvedIn(rows: WorkItemRow[], start: Date, end: Date): Expectation[] {
+  const all = rows.filter((x) => within(x.resolvedAt, start, end));
+  return [countOf(all.length), countOf(all.filter((x) => x.status === 'done').length)];
+}
+
 export function addDateWindows(b: BankBuilder, ctx: BankContext): void {
   const { workItems: items, pullRequests: prs, deployments: deps } = ctx.ds;
   const created = (rows: WorkItemRow[], s: Date, e: Date) => rows.filter((x) => within(x.createdAt, s, e));
@@ -66,12 +72,12 @@ export function addDateWindows(b: BankBuilder, ctx: BankContext): void {
       'number of bugs resolved during October 2026',
       'bugs resolved in oct 2026, how many',
     ],
-    countOf(bugs.filter((x) => within(x.resolvedAt, utc(2026, 10), utc(2026, 11))).length),
+    resolvedIn(bugs, utc(2026, 10), utc(2026, 11)),
   );
   b.add(
     'date_window',
     ['how many items were resolved last month', 'number of tickets resolved last month'],
-    countOf(items.filter((x) => within(x.resolvedAt, utc(2026, 10), utc(2026, 11))).length),
+    resolvedIn(items, utc(2026, 10), utc(2026, 11)),
   );
   // NOW is Wednesday 18 November 2026: last week is Monday 9 to Sunday 15 November.
   b.add(
@@ -93,6 +99,12 @@ export function addDateWindows(b: BankBuilder, ctx: BankContext): void {
         utc(2026, 11, 16),
       ),
     ),
+  );
+  // "Last Monday" on a Wednesday is this week's Monday to most people, the previous week's to some.
+  b.add(
+    'date_window',
+    ['how many items were created since last Monday', 'number of tickets created since last Monday'],
+    [utc(2026, 11, 16), utc(2026, 11, 9)].map((s) => countOf(created(items, s, utc(2100, 1)).length)),
   );
   b.add(
     'date_window',
@@ -155,8 +167,10 @@ export function addDateWindows(b: BankBuilder, ctx: BankContext): void {
   b.add(
     'date_window',
     ['how many stories were resolved in the first quarter of 2026', 'number of stories resolved in Q1 2026'],
-    countOf(
-      items.filter((x) => x.type === 'story' && within(x.resolvedAt, utc(2026, 1), utc(2026, 4))).length,
+    resolvedIn(
+      items.filter((x) => x.type === 'story'),
+      utc(2026, 1),
+      utc(2026, 4),
     ),
   );
 }

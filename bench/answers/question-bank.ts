@@ -14,7 +14,10 @@ import {
   addRelativeAges,
   addTextContains,
 } from './bank-filters';
+import { addAdversarial } from './bank-adversarial';
+import { addFollowUps, addMoreFollowUps, addMustRefuse, addOtherTenantNames } from './bank-dialogue';
 import { BankBuilder, type BankContext } from './bank-kit';
+import { addMetrics, addMoreTopN, addTopN } from './bank-metrics';
 
 export function buildQuestionBank(main: AnswerDataset, second: AnswerDataset, now: Date): BankQuestion[] {
   const a: BankContext = { ds: main, now, rnd: new SeededRandom(77), tenant: 'a' };
@@ -32,12 +35,23 @@ export function buildQuestionBank(main: AnswerDataset, second: AnswerDataset, no
     addRelativeAges,
     addNullChecks,
     addTextContains,
+    addTopN,
+    addMetrics,
+    addFollowUps,
+    addAdversarial,
+    addMoreTopN,
+    addMoreFollowUps,
   ])
     add(ba, a);
+  addMustRefuse(ba);
 
   const b: BankContext = { ds: second, now, rnd: new SeededRandom(78), tenant: 'b' };
   const bb = new BankBuilder(b);
   for (const add of [addCounts, addGroupCounts, addLists, addDistincts, addLookups, addArgmaxes]) add(bb, b);
-  // A third of the second tenant's phrasings is enough to catch a leak without doubling the run.
-  return [...ba.questions, ...bb.questions.filter((_, i) => i % 3 === 0)];
+  // Half of the second tenant's phrasings is enough to catch a leak without doubling the run.
+  const basics = bb.questions.filter((_, i) => i % 2 === 0);
+  const before = bb.questions.length;
+  addOtherTenantNames(bb, a);
+  addOtherTenantNames(ba, b);
+  return [...ba.questions, ...basics, ...bb.questions.slice(before)];
 }
