@@ -11,6 +11,9 @@ interface ResultBody {
 }
 
 const DATE_ONLY = /^(\d{4}-\d{2}-\d{2})(?:[T ]00:00:00(?:\.0+)?(?:Z|[+-]00(?::?00)?)?)?$/;
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+/** "October 2026", "Oct 2026": a month bucket written out. */
+const MONTH_YEAR = /^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? (\d{4})$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/;
 
 /** A cell as a comparable key: lower-case trimmed text, midnight timestamps as their date, months as day 1. */
@@ -23,6 +26,8 @@ export function keyOf(cell: unknown): string {
   const date = DATE_ONLY.exec(text);
   if (date) return date[1];
   if (/^\d{4}-\d{2}$/.test(text)) return `${text}-01`;
+  const month = MONTH_YEAR.exec(text.toLowerCase());
+  if (month) return `${month[2]}-${String(MONTHS.indexOf(month[1].slice(0, 3)) + 1).padStart(2, '0')}-01`;
   if (/^-?\d+(\.\d+)?$/.test(text)) return String(Number(text));
   return text.toLowerCase();
 }

@@ -541,7 +541,7 @@ export function addArgmaxes(b: BankBuilder, ctx: BankContext): void {
   );
   b.add(
     'argmax',
-    ['on which day were the most deployments made', 'which day had the most deployments?'],
-    argmaxOf(deps.map((d) => dayOf(d.startedAt))),
+    ['which service had the most production deployments', 'service with the most deployments to production?'],
+    argmaxOf(deps.filter((d) => d.environment === 'production').map((d) => d.service)),
   );
 }

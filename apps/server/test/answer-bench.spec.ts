@@ -207,6 +207,11 @@ describe('answer grader', () => {
       ),
     ).toBe('correct');
     expect(outcome(e, answer(['assignee', 'n'], [['Tom Becker', 9]]))).toBe('wrong');
+    const month: Expectation = { shape: 'argmax', keys: ['2026-10-01'] };
+    expect(outcome(month, answer(['month', 'n'], [['October 2026', 9]]))).toBe('correct');
+    expect(outcome(month, answer(['month', 'n'], [['2026-10', 9]]))).toBe('correct');
+    expect(outcome(month, answer(['month', 'n'], [['2026-10-01T00:00:00.000Z', 9]]))).toBe('correct');
+    expect(outcome(month, answer(['month', 'n'], [['2026-09-01', 9]]))).toBe('wrong');
   });
 
   it('accepts any of the tied items at the boundary of a top N, in order', () => {
