@@ -220,7 +220,8 @@ function check(e: Expectation, r: ResultBody): Check {
       return fail(`expected ${preview([...truth])}, got ${preview([...got])}`);
     }
     case 'lookup': {
-      if (rows.length === 0) return fail('no rows');
+      // One record by id is one row: the first of many rows could match by chance.
+      if (rows.length !== 1) return fail(`expected one row, got ${rows.length}`);
       const col = columns.map(looseName).indexOf(looseName(e.field));
       const row = rows[0];
       const hit = col >= 0 ? sameValue(row[col], e.value) : row.some((cell) => sameValue(cell, e.value));

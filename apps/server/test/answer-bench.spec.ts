@@ -191,6 +191,18 @@ describe('answer grader', () => {
     expect(outcome(status, answer(['id', 'status', 'title'], [['PAY-1', 'done', 'in_review']]))).toBe(
       'wrong',
     );
+    expect(
+      outcome(
+        status,
+        answer(
+          ['id', 'status'],
+          [
+            ['PAY-1', 'in_review'],
+            ['PAY-2', 'done'],
+          ],
+        ),
+      ),
+    ).toBe('wrong');
     const points: Expectation = { shape: 'lookup', field: 'storyPoints', value: 5 };
     expect(outcome(points, answer(['story_points'], [['5']]))).toBe('correct');
     const e: Expectation = { shape: 'argmax', keys: ['Daniel Ward', 'Priya Shah'] };
