@@ -18,6 +18,7 @@ import { addAdversarial } from './bank-adversarial';
 import { addFollowUps, addMoreFollowUps, addMustRefuse, addOtherTenantNames } from './bank-dialogue';
 import { BankBuilder, type BankContext } from './bank-kit';
 import { addMetrics, addMoreTopN, addTopN } from './bank-metrics';
+import { addRecordQuestions } from './bank-records';
 
 export function buildQuestionBank(main: AnswerDataset, second: AnswerDataset, now: Date): BankQuestion[] {
   const a: BankContext = { ds: main, now, rnd: new SeededRandom(77), tenant: 'a' };
@@ -41,6 +42,7 @@ export function buildQuestionBank(main: AnswerDataset, second: AnswerDataset, no
     addAdversarial,
     addMoreTopN,
     addMoreFollowUps,
+    addRecordQuestions,
   ])
     add(ba, a);
   addMustRefuse(ba);
