@@ -85,7 +85,7 @@ export function addRecordQuestions(b: BankBuilder, ctx: BankContext): void {
     'date_window',
     [
       'list deployments to production in the first half of November 2026',
-      'production deployments between 1 November and 15 November 2026',
+      'show me the production deployments between 1 November and 15 November 2026',
     ],
     listOf(
       deps.filter(
