@@ -11,6 +11,17 @@ interface ResultBody {
 }
 
 const DATE_ONLY = /^(\d{4}-\d{2}-\d{2})(?:[T ]00:00:00(?:\.0+)?(?:Z|[+-]00(?::?00)?)?)?$/;
+/** How an answer may label the group of missing values ("no assignee"). */
+const NO_VALUE = new Set([
+  '',
+  'unassigned',
+  '(unassigned)',
+  'none',
+  '(none)',
+  '(null)',
+  'null',
+  '(no value)',
+]);
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 /** "October 2026", "Oct 2026": a month bucket written out. */
 const MONTH_YEAR = /^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,? (\d{4})$/;
@@ -23,6 +34,7 @@ export function keyOf(cell: unknown): string {
   if (typeof cell === 'boolean') return String(cell);
   if (typeof cell !== 'string') return JSON.stringify(cell).toLowerCase();
   const text = cell.trim();
+  if (NO_VALUE.has(text.toLowerCase())) return 'null';
   const date = DATE_ONLY.exec(text);
   if (date) return date[1];
   if (/^\d{4}-\d{2}$/.test(text)) return `${text}-01`;

@@ -140,6 +140,36 @@ describe('answer grader', () => {
       ),
     ).toBe('wrong');
     expect(outcome(e, answer(['count'], [[5]]))).toBe('wrong');
+    const people: Expectation = {
+      shape: 'groups',
+      dims: 1,
+      unit: 'count',
+      groups: { 'daniel ward': 3, null: 2 },
+    };
+    expect(
+      outcome(
+        people,
+        answer(
+          ['assignee', 'n'],
+          [
+            ['Daniel Ward', 3],
+            ['Unassigned', 2],
+          ],
+        ),
+      ),
+    ).toBe('correct');
+    expect(
+      outcome(
+        people,
+        answer(
+          ['assignee', 'n'],
+          [
+            ['Daniel Ward', 3],
+            [null, 1],
+          ],
+        ),
+      ),
+    ).toBe('wrong');
     const weeks: Expectation = { shape: 'groups', dims: 1, unit: 'count', groups: { '2026-11-09': 5 } };
     expect(outcome(weeks, answer(['week', 'n'], [['2026-11-09T00:00:00.000Z', 5]]))).toBe('correct');
     const rate: Expectation = { shape: 'groups', dims: 1, unit: 'ratio', groups: { web: 0.25 } };
