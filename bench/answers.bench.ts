@@ -7,6 +7,7 @@
  *
  *   npm run bench:answers
  *   npm run bench:answers -- --kind list,lookup --limit 50 --show-wrong --json /tmp/answers.json
+ *   npm run bench:answers -- --grep 'PAY-|older than' --show-wrong
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -34,10 +35,11 @@ import { round, startBenchApp } from './support';
 const opts = new Command()
   .option('--kind <kinds>', 'only these kinds (comma-separated)')
   .option('--limit <n>', 'ask at most n questions')
+  .option('--grep <regex>', 'only questions whose text or id matches (case-insensitive)')
   .option('--show-wrong', 'print every wrong answer and refusal (default: the first 40 wrong)')
   .option('--json <file>', 'write every question, answer and verdict to this file')
   .parse()
-  .opts<{ kind?: string; limit?: string; showWrong?: boolean; json?: string }>();
+  .opts<{ kind?: string; limit?: string; grep?: string; showWrong?: boolean; json?: string }>();
 
 const percentile = (xs: number[], p: number) => {
   if (xs.length === 0) return NaN;
@@ -63,6 +65,12 @@ async function main(): Promise<void> {
   let bank = buildQuestionBank(acme, second, BENCH_NOW);
   const kinds = opts.kind?.split(',').map((k) => k.trim());
   if (kinds) bank = bank.filter((q) => kinds.includes(q.kind));
+  if (opts.grep) {
+    const re = new RegExp(opts.grep, 'i');
+    bank = bank.filter(
+      (q) => re.test(q.text) || re.test(q.id) || (q.first !== undefined && re.test(q.first)),
+    );
+  }
   if (opts.limit) bank = bank.slice(0, Number(opts.limit));
 
   const bench = await startBenchApp('answers', {
@@ -232,6 +240,8 @@ function report(asked: Asked[], healthMs: number[], seconds: number): void {
     console.log(
       `- [${a.question.id}] ${a.question.first ? `${a.question.first} → ` : ''}${a.question.text}\n    ${a.verdict.outcome}: ${a.verdict.detail ?? ''}`,
     );
+    const sql = (a.got as { sql?: unknown } | undefined)?.sql;
+    if (opts.showWrong && typeof sql === 'string') console.log(`    sql: ${sql}`);
   }
   if (opts.showWrong) {
     console.log('\nRefusals:');
@@ -299,6 +309,11 @@ function report(asked: Asked[], healthMs: number[], seconds: number): void {
       'No LLM configured: every question goes to the zero-cost route or is refused (422).',
       'The seeded rows are vectorized in the background while the first questions are asked, so round trips include that load; the planner time does not depend on it as much.',
       'Ground truth is plain JS over the generated rows; grading conventions in bench/answers/README.md.',
+      ...(opts.kind || opts.grep || opts.limit
+        ? [
+            `A subset of the bank (--kind ${opts.kind ?? '-'} --grep ${opts.grep ?? '-'} --limit ${opts.limit ?? '-'}).`,
+          ]
+        : []),
     ],
   });
   if (opts.json) {
