@@ -64,7 +64,16 @@ export function addTopN(b: BankBuilder, ctx: BankContext): void {
   b.add(
     'top_n',
     ['the three slowest resolved bugs in PAY', 'top 3 PAY bugs with the longest cycle time'],
-    top(3, 'desc', payBugs, cycle),
+    // "Resolved" as done and cancelled, or done only.
+    [
+      top(3, 'desc', payBugs, cycle),
+      top(
+        3,
+        'desc',
+        payBugs.filter((x) => x.status === 'done'),
+        cycle,
+      ),
+    ],
   );
   b.add(
     'top_n',
