@@ -18,6 +18,7 @@ import { addAdversarial } from './bank-adversarial';
 import { addFollowUps, addMoreFollowUps, addMustRefuse, addOtherTenantNames } from './bank-dialogue';
 import { BankBuilder, type BankContext } from './bank-kit';
 import { addMetrics, addMoreTopN, addTopN } from './bank-metrics';
+import { addJiraStyle } from './bank-jira-style';
 import { addRecordQuestions } from './bank-records';
 
 export function buildQuestionBank(main: AnswerDataset, second: AnswerDataset, now: Date): BankQuestion[] {
@@ -43,6 +44,7 @@ export function buildQuestionBank(main: AnswerDataset, second: AnswerDataset, no
     addMoreTopN,
     addMoreFollowUps,
     addRecordQuestions,
+    addJiraStyle,
   ])
     add(ba, a);
   addMustRefuse(ba);
