@@ -79,22 +79,22 @@ async function seedTenant(pool: Pool, tenantId: string, random: () => number): P
   }
   const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
   await pool.query(
-    `INSERT INTO deployments (tenant_id, external_id, service, environment, status, version, started_at, finished_at, content_hash)
-     SELECT $1, e, s, 'production', st, '1.0', t::timestamptz, t::timestamptz + interval '4 minutes', e
+    `INSERT INTO deployments (tenant_id, external_id, service, environment, status, version, started_at, finished_at)
+     SELECT $1, e, s, 'production', st, '1.0', t::timestamptz, t::timestamptz + interval '4 minutes'
      FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS x(e, s, st, t)`,
     [tenantId, ids('d', deploys.length), ...[0, 1, 2].map((k) => deploys.map((d) => d[k]))],
   );
   await pool.query(
     `INSERT INTO work_items (tenant_id, external_id, project, title, type, status, priority, created_at, updated_at,
-       resolved_at, content_hash)
-     SELECT $1, e, p, 'Item ' || e, 'story', st, 'medium', c::timestamptz, r::timestamptz, r::timestamptz, e
+       resolved_at)
+     SELECT $1, e, p, 'Item ' || e, 'story', st, 'medium', c::timestamptz, r::timestamptz, r::timestamptz
      FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS x(e, p, st, c, r)`,
     [tenantId, ids('w', items.length), ...[0, 1, 2, 3].map((k) => items.map((d) => d[k]))],
   );
   await pool.query(
     `INSERT INTO pull_requests (tenant_id, external_id, repository, title, author, state, additions, deletions,
-       created_at, merged_at, content_hash)
-     SELECT $1, e, rp, 'PR ' || e, 'dev', 'merged', a, a / 4, c::timestamptz, m::timestamptz, e
+       created_at, merged_at)
+     SELECT $1, e, rp, 'PR ' || e, 'dev', 'merged', a, a / 4, c::timestamptz, m::timestamptz
      FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[]) AS x(e, rp, c, m, a)`,
     [tenantId, ids('p', prs.length), ...[0, 1, 2, 3].map((k) => prs.map((d) => d[k]))],
   );

@@ -3,6 +3,7 @@ import { DynamicModule, Inject, Logger, Module, type OnApplicationBootstrap } fr
 import { SemanticModule, SqlModule } from '@app/ai';
 import { AppConfig } from '@app/config';
 import { RedisService } from '@app/database';
+import { EgressModule } from '@app/egress';
 import { InsightDetectionService } from './insight-detection.service';
 import { InsightMetricsService } from './insight-metrics.service';
 import { InsightsController } from './insights.controller';
@@ -46,7 +47,7 @@ export class InsightsModule implements OnApplicationBootstrap {
   static forRole(opts: Role): DynamicModule {
     return {
       module: InsightsModule,
-      imports: [SqlModule, SemanticModule, queue(INSIGHTS_QUEUE), queue(INSIGHT_ALERTS_QUEUE)],
+      imports: [SqlModule, SemanticModule, EgressModule, queue(INSIGHTS_QUEUE), queue(INSIGHT_ALERTS_QUEUE)],
       controllers: opts.http ? [InsightsController] : [],
       providers: [
         { provide: ROLE, useValue: opts },

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 
 export interface DeploymentRow {
@@ -50,11 +49,11 @@ export async function insertDeployments(pool: Pool, tenantId: string, rows: Depl
   if (rows.length === 0) return;
   const ids = rows.map((_, i) => `deploy-${tenantId.slice(0, 8)}-${Date.now()}-${i}`);
   await pool.query(
-    `INSERT INTO deployments (tenant_id, external_id, service, environment, status, version, started_at, finished_at, content_hash)
+    `INSERT INTO deployments (tenant_id, external_id, service, environment, status, version, started_at, finished_at)
      SELECT $1, x.external_id, x.service, x.environment, x.status, '1.0.' || x.ord, x.started_at,
-            x.started_at + interval '5 minutes', x.hash
-     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[])
-          WITH ORDINALITY AS x(external_id, service, environment, status, started_at, hash, ord)`,
+            x.started_at + interval '5 minutes'
+     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+          WITH ORDINALITY AS x(external_id, service, environment, status, started_at, ord)`,
     [
       tenantId,
       ids,
@@ -62,7 +61,6 @@ export async function insertDeployments(pool: Pool, tenantId: string, rows: Depl
       rows.map((r) => r.environment),
       rows.map((r) => r.status),
       rows.map((r) => r.startedAt.toISOString()),
-      ids.map((id) => createHash('sha256').update(id).digest('hex')),
     ],
   );
 }

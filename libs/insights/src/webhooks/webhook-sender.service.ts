@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { request } from 'undici';
 import { AppConfig } from '@app/config';
+import { EgressGuard } from '@app/egress';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './webhook-signature';
 
 export interface WebhookTarget {
@@ -11,19 +11,21 @@ export interface WebhookTarget {
 export class WebhookDeliveryError extends Error {}
 
 /**
- * The one way out for webhook HTTP: every outbound delivery goes through send(), so an egress policy (refusing
- * private addresses) has exactly one place to sit. Signs the JSON body, bounds the time, and treats anything but
- * a 2xx as a failure for the queue to retry.
+ * The one way out for webhook HTTP: every delivery goes through the EgressGuard (private and metadata addresses
+ * refused at connect time, no redirects, bounded response). Signs the JSON body, bounds the time, and treats
+ * anything but a 2xx as a failure for the queue to retry.
  */
 @Injectable()
 export class WebhookSender {
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly egress: EgressGuard,
+  ) {}
 
   async send(target: WebhookTarget, deliveryId: string, payload: unknown): Promise<{ status: number }> {
     const body = JSON.stringify(payload);
     const timestamp = Math.floor(Date.now() / 1000);
-    const timeoutMs = this.config.insights.webhook.timeoutMs;
-    const res = await request(target.url, {
+    const res = await this.egress.fetch(target.url, {
       method: 'POST',
       body,
       headers: {
@@ -33,15 +35,11 @@ export class WebhookSender {
         [SIGNATURE_HEADER]: signWebhook(target.secret, timestamp, body),
         [DELIVERY_HEADER]: deliveryId,
       },
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      maxRedirections: 0,
+      signal: AbortSignal.timeout(this.config.insights.webhook.timeoutMs),
     });
-    // The body is not needed, but must be consumed to free the connection.
-    await res.body.dump();
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      throw new WebhookDeliveryError(`Webhook answered ${res.statusCode}`);
+    if (res.status < 200 || res.status >= 300) {
+      throw new WebhookDeliveryError(`Webhook answered ${res.status}`);
     }
-    return { status: res.statusCode };
+    return { status: res.status };
   }
 }
