@@ -24,8 +24,8 @@ const ROOT = path.resolve(require.resolve('prisma/package.json'), '../../..');
 const BATCH = 1000;
 
 /**
- * The CLI writes through the same services as the HTTP API (validation, upsert, queueing), without workers:
- * the running server vectorizes what the CLI queues.
+ * The CLI writes through the same services as the HTTP API (validation, upsert), without workers: the
+ * database's triggers queue what changed, and the running server's workers vectorize it.
  */
 @Module({
   imports: [

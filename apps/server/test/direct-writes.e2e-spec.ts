@@ -126,6 +126,21 @@ describe('direct SQL writes: fresh answers on every pod, vectors, revocation', (
 
   const points = () => storedPoints(d.api, d.qdrant.url, tenant.id);
 
+  /** The tenant's texts embedded by the worker, once the figure has stopped moving (it is written in the background). */
+  async function settledTextsEmbedded(): Promise<number> {
+    const read = async () =>
+      Number(
+        (await pods['API in-process']('/v1/metrics/performance', tenant.apiKey)).body.embedding.textsEmbedded,
+      );
+    let last = await read();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = await read();
+      if (now === last) return now;
+      last = now;
+    }
+  }
+
   /** Waits until the store holds exactly these points (by id) and the status counts agree with the table. */
   async function untilStoreHolds(ids: string[]): Promise<void> {
     await eventually(
@@ -144,7 +159,7 @@ describe('direct SQL writes: fresh answers on every pod, vectors, revocation', (
     );
   }
 
-  it('new and changed rows become searchable, a status change refreshes the payload, deleted rows leave the store', async () => {
+  it('new and changed rows become searchable, a status change refreshes the payload without embedding, deleted rows leave the store', async () => {
     await insertBug('SRCH-1', 'Invoice PDF renders blank pages');
     await insertBug('SRCH-2', 'Password reset email never arrives');
     await untilStoreHolds(['SRCH-1', 'SRCH-2']);
@@ -166,6 +181,7 @@ describe('direct SQL writes: fresh answers on every pod, vectors, revocation', (
       title: 'Dark mode toggle resets after logout',
     });
 
+    const embeddedBefore = await settledTextsEmbedded();
     await writer.query(
       `UPDATE work_items SET status = 'in_progress' WHERE tenant_id = $1 AND external_id = 'SRCH-2'`,
       [tenant.id],
@@ -178,6 +194,8 @@ describe('direct SQL writes: fresh answers on every pod, vectors, revocation', (
     expect(await search('password reset email', { status: 'done' })).toEqual([
       expect.objectContaining({ externalId: 'SRCH-1' }),
     ]);
+    // The payload was rewritten in place: nothing was embedded for the status change.
+    expect(await settledTextsEmbedded()).toBe(embeddedBefore);
 
     await writer.query(`DELETE FROM work_items WHERE tenant_id = $1 AND external_id = 'SRCH-1'`, [tenant.id]);
     await untilStoreHolds(['SRCH-2']);

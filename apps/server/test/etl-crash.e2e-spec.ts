@@ -234,11 +234,17 @@ describe('ETL fairness between tenants', () => {
     );
     const aWhenBDone = await aVectorized();
 
-    await eventually(async () => (await aVectorized()) === backlog, {
-      timeoutMs: 120_000,
-      intervalMs: 250,
-      what: "tenant A's backlog drained",
-    });
+    // As long as it makes progress: the embedding model's speed on a loaded machine sets the drain time.
+    let done = aWhenBDone;
+    let progressAt = Date.now();
+    while (done < backlog) {
+      if (Date.now() - progressAt > 60_000)
+        throw new Error(`tenant A's backlog stalled at ${done}/${backlog}`);
+      await new Promise((r) => setTimeout(r, 250));
+      const now = await aVectorized();
+      if (now > done) progressAt = Date.now();
+      done = now;
+    }
     const drainMs = Date.now() - started;
     lags.sort((x, y) => x - y);
     const p95 = lags[lags.length - 1];
@@ -249,5 +255,5 @@ describe('ETL fairness between tenants', () => {
     // B was served while most of A's backlog was still queued, in a fraction of A's drain time.
     expect(aWhenBDone).toBeLessThan(backlog / 2);
     expect(p95).toBeLessThan(drainMs / 3);
-  }, 150_000);
+  }, 600_000);
 });

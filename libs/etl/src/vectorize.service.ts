@@ -3,8 +3,11 @@ import { AppException, type Entity } from '@app/common';
 import { EmbeddingService } from '@app/embedding';
 import { MetricsService } from '@app/metrics';
 import { VectorStore, type CollectionSpec, type VectorPoint } from '@app/vector';
-import { ENTITY_DEFINITIONS } from './entities/entity-definition';
+import { ENTITY_DEFINITIONS, type EntityDefinition } from './entities/entity-definition';
 import { RecordStore, type StoredRecord } from './record-store';
+
+/** What a change-outbox entry asks for (written by the business tables' triggers). */
+export type ChangeOp = 'embed' | 'payload' | 'delete';
 
 export interface VectorizeOutcome {
   embedded: number;
@@ -65,16 +68,7 @@ export class VectorizeService {
         return;
       }
       embedded.push(record);
-      points.push({
-        id: record.externalId,
-        vector,
-        payload: {
-          ...def.filterPayload(record.fields),
-          title: def.title(record.fields),
-          snippet: def.snippet(record.fields),
-          content_hash: record.contentHash,
-        },
-      });
+      points.push({ id: record.externalId, vector, payload: payloadOf(def, record) });
     });
 
     if (points.length > 0) await this.vectors.upsert(tenantId, spec, points);
@@ -102,14 +96,67 @@ export class VectorizeService {
   }
 
   /**
-   * Brings the store in line with the records as they are now: current ones are (re-)embedded and upserted,
-   * vanished ones deleted. Safe to repeat.
+   * Brings the store in line with the records as they are now: a change to filterable fields only rewrites the
+   * stored payload (no embedding), other current records are (re-)embedded and upserted, vanished ones deleted.
+   * Safe to repeat.
    */
-  async apply(tenantId: string, entity: Entity, externalIds: string[]): Promise<VectorizeOutcome> {
-    const outcome = await this.vectorize(tenantId, entity, externalIds);
+  async apply(
+    tenantId: string,
+    entity: Entity,
+    changes: readonly { externalId: string; op: ChangeOp }[],
+  ): Promise<VectorizeOutcome> {
+    const ops = new Map<string, Set<ChangeOp>>();
+    for (const c of changes)
+      (ops.get(c.externalId) ?? ops.set(c.externalId, new Set()).get(c.externalId)!).add(c.op);
+    const payloadOnly = [...ops].filter(([, s]) => s.size === 1 && s.has('payload')).map(([id]) => id);
+    const refreshed = await this.refreshPayloads(tenantId, entity, payloadOnly);
+    const outcome = await this.vectorize(
+      tenantId,
+      entity,
+      [...ops.keys()].filter((id) => !refreshed.has(id)),
+    );
     if (outcome.missing.length > 0)
       await this.vectors.delete(tenantId, await this.collection(entity), outcome.missing);
-    return outcome;
+    return { ...outcome, embedded: outcome.embedded + refreshed.size };
+  }
+
+  /**
+   * New payloads for records whose vector is current but whose filterable fields changed; returns the ids
+   * done. A record the store does not hold, or whose last vectorization failed, is left for a full embed.
+   */
+  private async refreshPayloads(
+    tenantId: string,
+    entity: Entity,
+    externalIds: string[],
+  ): Promise<Set<string>> {
+    if (externalIds.length === 0) return new Set();
+    const def = ENTITY_DEFINITIONS[entity];
+    const loaded = (await this.records.load(tenantId, entity, externalIds)).filter((r) => r.vectorOk);
+    if (loaded.length === 0) return new Set();
+    const spec = await this.collection(entity);
+    const notHeld = new Set(
+      await this.vectors.setPayload(
+        tenantId,
+        spec,
+        loaded.map((r) => ({ id: r.externalId, payload: payloadOf(def, r) })),
+      ),
+    );
+    const marked = await this.records.markVectorized(
+      tenantId,
+      entity,
+      spec.model,
+      loaded
+        .filter((r) => !notHeld.has(r.externalId))
+        .map((r) => ({ externalId: r.externalId, contentHash: r.contentHash })),
+    );
+    if (marked.length > 0)
+      this.metrics.recordVectorized(tenantId, {
+        entity,
+        count: marked.length,
+        lagSeconds: marked.map((m) => m.lagSeconds),
+      });
+    // A record changed again meanwhile is not marked: its newer change follows in the outbox.
+    return new Set(loaded.filter((r) => !notHeld.has(r.externalId)).map((r) => r.externalId));
   }
 
   /**
@@ -163,6 +210,16 @@ export class VectorizeService {
     }
     return { vectors, failed };
   }
+}
+
+/** What is stored beside a record's vector: filterable fields, what search shows, and the content it reflects. */
+function payloadOf(def: EntityDefinition, record: StoredRecord): Record<string, unknown> {
+  return {
+    ...def.filterPayload(record.fields),
+    title: def.title(record.fields),
+    snippet: def.snippet(record.fields),
+    content_hash: record.contentHash,
+  };
 }
 
 function isRetryable(err: unknown): boolean {

@@ -7,6 +7,7 @@ import {
   type CollectionSpec,
   type VectorFilterField,
   type VectorPayload,
+  type VectorPayloadUpdate,
   type VectorPoint,
 } from './ports/vector-store.port';
 import { VectorException } from './vector.exception';
@@ -129,6 +130,21 @@ function validatePayload(payload: unknown, index: number): VectorPayload {
     throw VectorException.invalid(`points[${index}].payload is not JSON-serialisable`, String(err));
   }
   return JSON.parse(json) as VectorPayload;
+}
+
+/** Payload replacements by id; later ones with the same id win. */
+export function validatePayloadUpdates(
+  updates: readonly VectorPayloadUpdate[],
+): { id: string; payload: VectorPayload }[] {
+  if (!Array.isArray(updates)) throw VectorException.invalid('points must be an array');
+  const byId = new Map<string, VectorPayload>();
+  (updates as readonly unknown[]).forEach((update, i) => {
+    if (!isPlainObject(update)) throw VectorException.invalid(`points[${i}] must be an object`);
+    const id = validateId(update.id, `points[${i}].id`);
+    byId.delete(id);
+    byId.set(id, validatePayload(update.payload ?? {}, i));
+  });
+  return [...byId].map(([id, payload]) => ({ id, payload }));
 }
 
 /** Later points with the same id win, as if the batch were applied one by one. */

@@ -5,6 +5,11 @@
 -- Derived columns are computed by the database, so a direct writer supplies only business columns.
 -- embed_hash covers the embedded text; content_hash covers everything stored beside the vector (text and
 -- filterable payload). A change to content_hash alone refreshes the payload without re-embedding.
+-- The new hashes differ from the old ones: a vector that was current stays current (marked across the swap).
+UPDATE work_items SET vector_hash = CASE WHEN vector_hash = content_hash THEN 'current' END WHERE vector_hash IS NOT NULL;
+UPDATE pull_requests SET vector_hash = CASE WHEN vector_hash = content_hash THEN 'current' END WHERE vector_hash IS NOT NULL;
+UPDATE deployments SET vector_hash = CASE WHEN vector_hash = content_hash THEN 'current' END WHERE vector_hash IS NOT NULL;
+
 ALTER TABLE work_items DROP COLUMN content_hash;
 ALTER TABLE work_items
   ADD COLUMN embed_hash text GENERATED ALWAYS AS (
@@ -29,6 +34,10 @@ ALTER TABLE deployments
   ADD COLUMN content_hash text GENERATED ALWAYS AS (
     md5(service || E'\x1f' || version || E'\x1f' || environment || E'\x1f' || status || E'\x1f' ||
         extract(epoch FROM (started_at AT TIME ZONE 'UTC'))::text)) STORED;
+
+UPDATE work_items SET vector_hash = content_hash WHERE vector_hash = 'current';
+UPDATE pull_requests SET vector_hash = content_hash WHERE vector_hash = 'current';
+UPDATE deployments SET vector_hash = content_hash WHERE vector_hash = 'current';
 
 -- Per tenant and table, bumped in the writing transaction: a cached answer is valid while the versions of
 -- the tables it read are unchanged.

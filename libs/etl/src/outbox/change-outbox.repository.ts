@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { Entity } from '@app/common';
+import type { ChangeOp } from '../vectorize.service';
 import { PgPoolService } from '@app/database';
 
 /** One tenant's changes to one table: the unit a worker drains, so one vector collection per batch. */
@@ -12,7 +13,7 @@ export interface OutboxGroup {
 export interface OutboxChange {
   id: string;
   externalId: string;
-  op: 'embed' | 'payload' | 'delete';
+  op: ChangeOp;
 }
 
 /** change_outbox, written by the business tables' triggers (prisma/migrations/20261207050000_change_capture). */
@@ -47,7 +48,7 @@ export class ChangeOutboxRepository {
 
   /** The group's oldest changes, locked until the transaction ends (a killed worker's rows go back). */
   async claim(client: PoolClient, group: OutboxGroup, limit: number): Promise<OutboxChange[]> {
-    const { rows } = await client.query<{ id: string; external_id: string; op: OutboxChange['op'] }>(
+    const { rows } = await client.query<{ id: string; external_id: string; op: ChangeOp }>(
       `SELECT id, external_id, op FROM change_outbox WHERE tenant_id = $1 AND table_name = $2
         ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
       [group.tenantId, group.entity, limit],

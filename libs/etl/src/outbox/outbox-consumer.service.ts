@@ -78,9 +78,7 @@ export class OutboxConsumerService implements OnApplicationBootstrap, OnModuleDe
       if (!group) return false;
       const changes = await this.outbox.claim(client, group, VECTORIZE_JOB_SIZE);
       if (changes.length === 0) return false;
-      await this.vectorizer.apply(group.tenantId, group.entity, [
-        ...new Set(changes.map((c) => c.externalId)),
-      ]);
+      await this.vectorizer.apply(group.tenantId, group.entity, changes);
       await this.outbox.remove(
         client,
         changes.map((c) => c.id),

@@ -6,6 +6,7 @@ import {
   VectorStore,
   type CollectionSpec,
   type VectorFilter,
+  type VectorPayloadUpdate,
   type VectorPoint,
   type VectorSearchHit,
   type VectorSearchOptions,
@@ -17,6 +18,7 @@ import {
   validateFilter,
   validateIds,
   validateLimit,
+  validatePayloadUpdates,
   validatePoints,
   validateSpec,
   validateTenant,
@@ -84,6 +86,20 @@ export class EmbeddedVectorStoreAdapter extends VectorStore implements OnModuleD
     if (batch.length === 0) return;
     const index = await this.index(tenant, valid, true);
     await this.guard(() => index!.upsert(batch));
+  }
+
+  async setPayload(
+    tenantId: string,
+    spec: CollectionSpec,
+    points: readonly VectorPayloadUpdate[],
+  ): Promise<string[]> {
+    const tenant = validateTenant(tenantId);
+    const valid = validateSpec(spec);
+    const updates = validatePayloadUpdates(points);
+    if (updates.length === 0) return [];
+    const index = await this.index(tenant, valid, false);
+    if (!index) return updates.map((u) => u.id);
+    return this.guard(() => index.setPayload(updates));
   }
 
   async delete(tenantId: string, spec: CollectionSpec, ids: readonly string[]): Promise<void> {

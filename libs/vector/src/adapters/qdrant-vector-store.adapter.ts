@@ -9,6 +9,7 @@ import {
   type CollectionSpec,
   type VectorFilter,
   type VectorPayload,
+  type VectorPayloadUpdate,
   type VectorPoint,
   type VectorSearchHit,
   type VectorSearchOptions,
@@ -20,6 +21,7 @@ import {
   validateFilter,
   validateIds,
   validateLimit,
+  validatePayloadUpdates,
   validatePoints,
   validateSpec,
   validateTenant,
@@ -143,6 +145,41 @@ export class QdrantVectorStoreAdapter extends VectorStore implements OnModuleDes
         valid,
       );
     }
+  }
+
+  async setPayload(
+    tenantId: string,
+    spec: CollectionSpec,
+    points: readonly VectorPayloadUpdate[],
+  ): Promise<string[]> {
+    const tenant = validateTenant(tenantId);
+    const valid = validateSpec(spec);
+    const updates = validatePayloadUpdates(points);
+    if (updates.length === 0) return [];
+    const name = collectionName(valid);
+    const ids = updates.map((u) => qdrantPointId(tenant, valid.entity, u.id));
+    const found = await this.call(name, () =>
+      this.http.request<Schemas['Record'][]>('POST', `/collections/${name}/points`, {
+        ids,
+        with_payload: false,
+        with_vector: false,
+      }),
+    );
+    const stored = new Set((found ?? []).map((p) => String(p.id)));
+    const operations = updates
+      .filter((_, i) => stored.has(ids[i]))
+      .map((u) => ({
+        overwrite_payload: {
+          payload: { ...u.payload, [TENANT_KEY]: tenant, [EXTERNAL_ID_KEY]: u.id },
+          points: [qdrantPointId(tenant, valid.entity, u.id)],
+        },
+      }));
+    if (operations.length > 0) {
+      await this.call(name, () =>
+        this.http.request('POST', `/collections/${name}/points/batch?wait=true`, { operations }),
+      );
+    }
+    return updates.filter((_, i) => !stored.has(ids[i])).map((u) => u.id);
   }
 
   async delete(tenantId: string, spec: CollectionSpec, ids: readonly string[]): Promise<void> {

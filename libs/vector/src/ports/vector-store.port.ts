@@ -42,6 +42,12 @@ export interface VectorPoint {
   payload: VectorPayload;
 }
 
+/** A new payload for a stored point; its vector stays. */
+export interface VectorPayloadUpdate {
+  id: string;
+  payload: VectorPayload;
+}
+
 export interface VectorSearchOptions {
   /** 1..100 */
   limit: number;
@@ -74,6 +80,16 @@ export abstract class VectorStore {
 
   /** Inserts or replaces points by id; resolves once the points are durable and searchable. */
   abstract upsert(tenantId: string, spec: CollectionSpec, points: readonly VectorPoint[]): Promise<void>;
+
+  /**
+   * Replaces the payloads of stored points, keeping their vectors (a filterable field changed, the text did
+   * not). Returns the ids the store does not hold, which need a full upsert instead.
+   */
+  abstract setPayload(
+    tenantId: string,
+    spec: CollectionSpec,
+    points: readonly VectorPayloadUpdate[],
+  ): Promise<string[]>;
 
   /** Unknown ids are ignored. */
   abstract delete(tenantId: string, spec: CollectionSpec, ids: readonly string[]): Promise<void>;

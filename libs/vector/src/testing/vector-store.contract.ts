@@ -140,6 +140,32 @@ export function vectorStoreContract(name: string, open: () => Promise<VectorStor
       expect(await store.count(tenant, spec, { status: 'done' })).toBe(1);
     });
 
+    it('replaces a payload and keeps the vector; reports ids it does not hold, even another tenant’s', async () => {
+      const tenant = randomUUID();
+      const other = randomUUID();
+      await store.upsert(tenant, spec, [point('item', basis(D, 2), { status: 'todo', title: 'v1' })]);
+      await store.upsert(other, spec, [point('theirs', basis(D, 2), { status: 'todo' })]);
+
+      const missing = await store.setPayload(tenant, spec, [
+        { id: 'item', payload: { status: 'done', title: 'v1' } },
+        { id: 'absent', payload: { status: 'done' } },
+        { id: 'theirs', payload: { status: 'done' } },
+      ]);
+
+      expect(missing.sort()).toEqual(['absent', 'theirs']);
+      const [hit] = await store.search(tenant, spec, basis(D, 2), { limit: 3 });
+      expect(hit).toEqual({
+        id: 'item',
+        score: expect.closeTo(1, 4),
+        payload: { status: 'done', title: 'v1' },
+      });
+      expect(await store.count(tenant, spec, { status: 'todo' })).toBe(0);
+      expect(await store.count(tenant, spec, { status: 'done' })).toBe(1);
+      expect(await store.count(tenant, spec)).toBe(1);
+      expect(await store.count(other, spec, { status: 'todo' })).toBe(1);
+      expect(await store.setPayload(randomUUID(), spec, [{ id: 'item', payload: {} }])).toEqual(['item']);
+    });
+
     it('keeps the last of several points with the same id in one batch', async () => {
       const tenant = randomUUID();
       await store.upsert(tenant, spec, [
@@ -507,6 +533,7 @@ export function vectorStoreContract(name: string, open: () => Promise<VectorStor
         await store.upsert(t, restartSpec, pts);
         await store.delete(t, restartSpec, ['r0', 'r1', 'r2']);
         await store.upsert(t, restartSpec, [{ ...pts[10], payload: { owner: t, status: 'updated' } }]);
+        await store.setPayload(t, restartSpec, [{ id: 'r11', payload: { owner: t, status: 'relabelled' } }]);
         kept.set(t, new Map(pts.slice(3).map((p) => [p.id, p.vector])));
         deleted.set(t, pts[0].vector);
       }
@@ -516,6 +543,9 @@ export function vectorStoreContract(name: string, open: () => Promise<VectorStor
       for (const t of tenants) {
         expect(await store.count(t, restartSpec)).toBe(147);
         expect(await store.count(t, restartSpec, { status: 'updated' })).toBe(1);
+        expect(await store.count(t, restartSpec, { status: 'relabelled' })).toBe(1);
+        const [relabelled] = await store.search(t, restartSpec, kept.get(t)!.get('r11')!, { limit: 1 });
+        expect(relabelled).toMatchObject({ id: 'r11', payload: { status: 'relabelled' } });
         for (const [id, vector] of [...kept.get(t)!].slice(0, 25)) {
           const [best] = await store.search(t, restartSpec, vector, { limit: 1 });
           expect(best).toMatchObject({ id, payload: { owner: t } });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClientBase, Pool } from 'pg';
+import { forgetChanges } from '../../sql/testing/tenant-fixtures';
 
 /**
  * Deterministic engineering-analytics data for semantic-layer tests: work items, pull requests (linked to work
@@ -406,6 +407,10 @@ export async function insertAnalyticsFixture(db: Pool | ClientBase, fx: Analytic
     finished_at: iso(d.finishedAt),
   }));
   await insertRows(db, 'deployments', deps);
+  await forgetChanges(
+    db,
+    fx.tenants.map((t) => t.id),
+  );
 }
 
 /** Removes everything insertAnalyticsFixture wrote. */
@@ -415,4 +420,5 @@ export async function deleteAnalyticsFixture(db: Pool | ClientBase, fx: Analytic
     const col = table === 'tenants' ? 'id' : 'tenant_id';
     await db.query(`DELETE FROM ${table} WHERE ${col} = ANY($1::uuid[])`, [ids]);
   }
+  await forgetChanges(db, ids);
 }

@@ -97,6 +97,7 @@ async function createTenant(pool: Pool, label: string, rows: number): Promise<Te
 export async function createTwoTenants(pool: Pool, rows = 6): Promise<TwoTenants> {
   const a = await createTenant(pool, 'a', rows);
   const b = await createTenant(pool, 'b', rows + 1);
+  await forgetChanges(pool, [a.id, b.id]);
   return {
     a,
     b,
@@ -105,8 +106,17 @@ export async function createTwoTenants(pool: Pool, rows = 6): Promise<TwoTenants
         await pool.query(`DELETE FROM ${table} WHERE tenant_id = ANY($1::uuid[])`, [[a.id, b.id]]);
       }
       await pool.query('DELETE FROM tenants WHERE id = ANY($1::uuid[])', [[a.id, b.id]]);
+      await forgetChanges(pool, [a.id, b.id]);
     },
   };
+}
+
+/**
+ * These suites never search: their rows' change-outbox entries would otherwise wait in the shared test database
+ * for a later suite's worker, which would embed them before that suite's own records.
+ */
+export async function forgetChanges(db: Pick<Pool, 'query'>, tenantIds: string[]): Promise<void> {
+  await db.query('DELETE FROM change_outbox WHERE tenant_id = ANY($1::uuid[])', [tenantIds]);
 }
 
 /** A fingerprint of every table in the public schema (row counts and content), to prove nothing was written. */

@@ -168,6 +168,15 @@ export class TenantIndex {
     });
   }
 
+  /** Returns the ids this index does not hold (left alone). */
+  setPayload(points: readonly { id: string; payload: VectorPayload }[]): Promise<string[]> {
+    return this.exclusive(async () => {
+      const present = points.filter((p) => this.labels.has(p.id));
+      if (present.length > 0) await this.writeLocked({ op: 'payload', points: [...present] });
+      return points.filter((p) => !this.labels.has(p.id)).map((p) => p.id);
+    });
+  }
+
   delete(ids: readonly string[]): Promise<void> {
     return this.exclusive(async () => {
       const present = ids.filter((id) => this.labels.has(id));
@@ -265,10 +274,22 @@ export class TenantIndex {
       case 'upsert':
         for (const p of record.points) this.applyUpsert(p.id, Array.from(p.vector), p.payload);
         return;
+      case 'payload':
+        for (const p of record.points) this.applyPayload(p.id, p.payload);
+        return;
       case 'delete':
         for (const id of record.ids) this.applyDelete(id);
         return;
     }
+  }
+
+  private applyPayload(id: string, payload: VectorPayload): void {
+    const label = this.labels.get(id);
+    if (label === undefined) return;
+    const before = this.points.get(label)!;
+    this.postings.remove(label, before.payload);
+    this.points.set(label, { ...before, payload });
+    this.postings.add(label, payload);
   }
 
   private applyUpsert(id: string, vector: number[], payload: VectorPayload): void {
