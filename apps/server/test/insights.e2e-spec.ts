@@ -117,12 +117,13 @@ describe('Insights (API, detection on real PostgreSQL, webhooks through BullMQ)'
   it('finds the change-failure spike after a refresh and explains it with evidence SQL', async () => {
     const refresh = await t.request({ method: 'POST', url: '/v1/ai/insights/refresh', token: a.apiKey });
     expect(refresh.status).toBe(202);
+    // The run writes the tenant-wide series before the per-service ones: wait for the service's finding.
     await eventually(
-      async () => (await list(a.apiKey, '?metric=change_failure_rate')).body.insights.length > 0,
-      {
-        timeoutMs: 60_000,
-        what: 'a change failure rate insight',
-      },
+      async () =>
+        (await list(a.apiKey, '?metric=change_failure_rate')).body.insights.some(
+          (i: { dimension: { value: string } | null }) => i.dimension?.value === 'payments-api',
+        ),
+      { timeoutMs: 60_000, what: 'a change failure rate insight for payments-api' },
     );
     const { insights } = (await list(a.apiKey, '?metric=change_failure_rate')).body;
     // The service's spike, and the tenant-wide rate it lifts (8 of 25).
@@ -190,6 +191,47 @@ describe('Insights (API, detection on real PostgreSQL, webhooks through BullMQ)'
     expect(await count()).toBe(before);
     await new Promise((r) => setTimeout(r, 1000));
     expect(receiverA.received.filter((r) => r.status === 200)).toHaveLength(1);
+  });
+
+  it('counts a dead letter when every delivery attempt fails', async () => {
+    const c = await t.createTenant();
+    const receiverC = await startReceiver(Number.POSITIVE_INFINITY);
+    try {
+      await insertDeployments(
+        t.app.get(PgPoolService).pool,
+        c.id,
+        weeklyDeployments({
+          now: NOW,
+          weeks: 30,
+          service: 'payments-api',
+          perWeek: (w) => (w === 29 ? 13 : 14),
+          failures: (w) => (w === 29 ? 7 : w % 3 === 0 ? 2 : 1),
+        }),
+      );
+      const put = await t.request({
+        method: 'PUT',
+        url: '/v1/integrations/alerts',
+        token: c.apiKey,
+        body: { kind: 'webhook', provider: 'webhook', baseUrl: receiverC.url, apiKey: 'secret-c' },
+      });
+      expect(put.status).toBe(200);
+      await t.app.get(InsightDetectionService).run(c.id);
+      // Its only service is also the whole tenant: both series carry the high finding.
+      const highs = (await list(c.apiKey, '?severity=high')).body.insights as unknown[];
+      expect(highs.length).toBeGreaterThan(0);
+      const deadLetters = async () => {
+        const text = (await t.request({ method: 'GET', url: '/metrics' })).body as string;
+        return Number(/pulse_insight_webhook_dead_letters_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+      };
+      await eventually(async () => (await deadLetters()) === highs.length, {
+        timeoutMs: 30_000,
+        what: 'every alert dead-lettered',
+      });
+      // WEBHOOK_ATTEMPTS=4: the first try and three retries per alert, then nothing more.
+      expect(receiverC.received).toHaveLength(4 * highs.length);
+    } finally {
+      await receiverC.close();
+    }
   });
 
   it('keeps tenants apart: B sees none of A’s findings and cannot dismiss them', async () => {
