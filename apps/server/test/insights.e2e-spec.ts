@@ -4,7 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PgPoolService } from '@app/database';
-import { InsightDetectionService, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '@app/insights';
+import {
+  InsightDetectionService,
+  InsightsScheduler,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifyWebhook,
+} from '@app/insights';
 import { insertDeployments, weeklyDeployments } from '@app/insights/testing/insight-fixtures';
 import { eventually } from './support/eventually';
 import { expectErrorShape, startTestApp, type TestApp } from './support/test-app';
@@ -32,6 +38,16 @@ async function startReceiver(failFirst: number) {
 
 // Wednesday: the last complete week is 23–29 Nov.
 const NOW = new Date('2026-12-02T12:00:00.000Z');
+
+/** 30 weeks of payments-api production deployments, 7 of 13 failing in the last complete week. */
+const spikedDeployments = () =>
+  weeklyDeployments({
+    now: NOW,
+    weeks: 30,
+    service: 'payments-api',
+    perWeek: (w) => (w === 29 ? 13 : 14),
+    failures: (w) => (w === 29 ? 7 : w % 3 === 0 ? 2 : 1),
+  });
 
 describe('Insights (API, detection on real PostgreSQL, webhooks through BullMQ)', () => {
   let t: TestApp;
@@ -234,6 +250,23 @@ describe('Insights (API, detection on real PostgreSQL, webhooks through BullMQ)'
     }
   });
 
+  it('runs detection for a tenant whose ETL wrote many rows since the last sweep', async () => {
+    const d = await t.createTenant();
+    const pool = t.app.get(PgPoolService).pool;
+    await insertDeployments(pool, d.id, spikedDeployments());
+    await pool.query(
+      `INSERT INTO etl_batches (tenant_id, entity, total, accepted, queued, inserted)
+       VALUES ($1, 'deployments', 2000, 2000, 0, 2000)`,
+      [d.id],
+    );
+    const swept = await t.app.get(InsightsScheduler).sweep(new Date(Date.now() - 60_000));
+    expect(swept.etlTriggered).toBeGreaterThanOrEqual(1);
+    await eventually(async () => (await list(d.apiKey)).body.insights.length > 0, {
+      timeoutMs: 60_000,
+      what: 'findings after the ETL-triggered run',
+    });
+  });
+
   it('keeps tenants apart: B sees none of A’s findings and cannot dismiss them', async () => {
     const detection = t.app.get(InsightDetectionService);
     await detection.run(b.id);
@@ -288,5 +321,39 @@ describe('Insights (API, detection on real PostgreSQL, webhooks through BullMQ)'
     const anon = await t.request({ method: 'GET', url: '/v1/ai/insights' });
     expect(anon.status).toBe(401);
     expectErrorShape(anon.body);
+  });
+});
+
+describe('Insights on a schedule (a repeatable job per tenant)', () => {
+  let t: TestApp;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'pulse-insights-schedule-'));
+    t = await startTestApp({
+      DATA_DIR: dataDir,
+      RECONCILE_INTERVAL_S: '0',
+      INSIGHTS_INTERVAL_S: '1',
+      QUERY_FIXED_NOW: NOW.toISOString(),
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('finds a tenant’s anomaly without anyone asking', async () => {
+    const e = await t.createTenant();
+    await insertDeployments(t.app.get(PgPoolService).pool, e.id, spikedDeployments());
+    const swept = await t.app.get(InsightsScheduler).sweep(new Date());
+    expect(swept.scheduled).toBeGreaterThanOrEqual(1);
+    await eventually(
+      async () =>
+        (
+          (await t.request({ method: 'GET', url: '/v1/ai/insights?severity=high', token: e.apiKey })).body
+            .insights as unknown[]
+        ).length > 0,
+      { timeoutMs: 60_000, what: 'a scheduled run’s findings' },
+    );
   });
 });
