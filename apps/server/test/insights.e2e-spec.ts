@@ -267,6 +267,56 @@ describe('Insights (API, detection on real PostgreSQL, webhooks through BullMQ)'
     });
   });
 
+  it('forecasts when a project’s open backlog clears, and not from a few weeks of history', async () => {
+    const g = await t.createTenant();
+    const pool = t.app.get(PgPoolService).pool;
+    const monday = Date.parse('2026-11-30T00:00:00.000Z');
+    const rows: [string, string, string, string | null][] = [];
+    for (let w = 1; w <= 12; w++) {
+      const week = monday - w * 7 * 86_400_000;
+      // PAY: 6 items opened and 10 old ones resolved every week for 12 weeks; SRCH only for the last 4.
+      for (const [project, weeks] of [
+        ['PAY', 12],
+        ['SRCH', 4],
+      ] as const) {
+        if (w > weeks) continue;
+        for (let i = 0; i < 6; i++)
+          rows.push([project, 'todo', new Date(week + i * 3_600_000).toISOString(), null]);
+        for (let i = 0; i < 10; i++) {
+          rows.push([
+            project,
+            'done',
+            '2025-06-02T09:00:00.000Z',
+            new Date(week + 86_400_000 + i * 60_000).toISOString(),
+          ]);
+        }
+      }
+    }
+    await pool.query(
+      `INSERT INTO work_items (tenant_id, external_id, project, title, type, status, priority, created_at, updated_at,
+         resolved_at, content_hash)
+       SELECT $1, 'WI-' || n, p, 'Item ' || n, 'story', st, 'medium', c::timestamptz, c::timestamptz,
+              r::timestamptz, 'h' || n
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(p, st, c, r, n)`,
+      [g.id, rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])],
+    );
+    const res = await t.request({ method: 'GET', url: '/v1/ai/insights/forecasts', token: g.apiKey });
+    expect(res.status).toBe(200);
+    expect(res.body.forecasts).toEqual([
+      expect.objectContaining({
+        dimension: { name: 'project', value: 'PAY' },
+        open: 72,
+        netPerWeek: { value: 4, low: 4, high: 4 },
+        weeks: { value: 18, low: 18, high: 18 },
+        history: 12,
+        summary: 'At the current pace the open backlog of project PAY (72 items) clears in 18 weeks (18–18).',
+      }),
+    ]);
+    // Another tenant has no backlog here.
+    const other = await t.request({ method: 'GET', url: '/v1/ai/insights/forecasts', token: b.apiKey });
+    expect(other.body).toEqual({ forecasts: [] });
+  });
+
   it('keeps tenants apart: B sees none of A’s findings and cannot dismiss them', async () => {
     const detection = t.app.get(InsightDetectionService);
     await detection.run(b.id);

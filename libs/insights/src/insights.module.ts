@@ -3,6 +3,7 @@ import { DynamicModule, Inject, Logger, Module, type OnApplicationBootstrap } fr
 import { SemanticModule, SqlModule } from '@app/ai';
 import { AppConfig } from '@app/config';
 import { RedisService } from '@app/database';
+import { BacklogForecastService } from './forecast/backlog-forecast.service';
 import { InsightDetectionService } from './insight-detection.service';
 import { InsightMetricsService } from './insight-metrics.service';
 import { InsightsController } from './insights.controller';
@@ -58,6 +59,7 @@ export class InsightsModule implements OnApplicationBootstrap {
         InsightsScheduler,
         WebhookSender,
         InsightAlertsService,
+        BacklogForecastService,
         ...(opts.workers ? [InsightsJob, InsightAlertJob] : []),
       ],
       exports: [InsightsService, InsightDetectionService, WebhookSender],
