@@ -4,7 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PgPoolService } from '@app/database';
-import { InsightDetectionService, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhook } from '@app/insights';
+import {
+  InsightDetectionService,
+  InsightsScheduler,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifyWebhook,
+} from '@app/insights';
 import { insertDeployments, weeklyDeployments } from '@app/insights/testing/insight-fixtures';
 import { eventually } from './support/eventually';
 import { expectErrorShape, startTestApp, type TestApp } from './support/test-app';
@@ -32,6 +38,16 @@ async function startReceiver(failFirst: number) {
 
 // Wednesday: the last complete week is 23–29 Nov.
 const NOW = new Date('2026-12-02T12:00:00.000Z');
+
+/** 30 weeks of payments-api production deployments, 7 of 13 failing in the last complete week. */
+const spikedDeployments = () =>
+  weeklyDeployments({
+    now: NOW,
+    weeks: 30,
+    service: 'payments-api',
+    perWeek: (w) => (w === 29 ? 13 : 14),
+    failures: (w) => (w === 29 ? 7 : w % 3 === 0 ? 2 : 1),
+  });
 
 describe('Insights (API, detection on real PostgreSQL, webhooks through BullMQ)', () => {
   let t: TestApp;
@@ -117,12 +133,13 @@ describe('Insights (API, detection on real PostgreSQL, webhooks through BullMQ)'
   it('finds the change-failure spike after a refresh and explains it with evidence SQL', async () => {
     const refresh = await t.request({ method: 'POST', url: '/v1/ai/insights/refresh', token: a.apiKey });
     expect(refresh.status).toBe(202);
+    // The run writes the tenant-wide series before the per-service ones: wait for the service's finding.
     await eventually(
-      async () => (await list(a.apiKey, '?metric=change_failure_rate')).body.insights.length > 0,
-      {
-        timeoutMs: 60_000,
-        what: 'a change failure rate insight',
-      },
+      async () =>
+        (await list(a.apiKey, '?metric=change_failure_rate')).body.insights.some(
+          (i: { dimension: { value: string } | null }) => i.dimension?.value === 'payments-api',
+        ),
+      { timeoutMs: 60_000, what: 'a change failure rate insight for payments-api' },
     );
     const { insights } = (await list(a.apiKey, '?metric=change_failure_rate')).body;
     // The service's spike, and the tenant-wide rate it lifts (8 of 25).
@@ -192,6 +209,114 @@ describe('Insights (API, detection on real PostgreSQL, webhooks through BullMQ)'
     expect(receiverA.received.filter((r) => r.status === 200)).toHaveLength(1);
   });
 
+  it('counts a dead letter when every delivery attempt fails', async () => {
+    const c = await t.createTenant();
+    const receiverC = await startReceiver(Number.POSITIVE_INFINITY);
+    try {
+      await insertDeployments(
+        t.app.get(PgPoolService).pool,
+        c.id,
+        weeklyDeployments({
+          now: NOW,
+          weeks: 30,
+          service: 'payments-api',
+          perWeek: (w) => (w === 29 ? 13 : 14),
+          failures: (w) => (w === 29 ? 7 : w % 3 === 0 ? 2 : 1),
+        }),
+      );
+      const put = await t.request({
+        method: 'PUT',
+        url: '/v1/integrations/alerts',
+        token: c.apiKey,
+        body: { kind: 'webhook', provider: 'webhook', baseUrl: receiverC.url, apiKey: 'secret-c' },
+      });
+      expect(put.status).toBe(200);
+      await t.app.get(InsightDetectionService).run(c.id);
+      // Its only service is also the whole tenant: both series carry the high finding.
+      const highs = (await list(c.apiKey, '?severity=high')).body.insights as unknown[];
+      expect(highs.length).toBeGreaterThan(0);
+      const deadLetters = async () => {
+        const text = (await t.request({ method: 'GET', url: '/metrics' })).body as string;
+        return Number(/pulse_insight_webhook_dead_letters_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+      };
+      await eventually(async () => (await deadLetters()) === highs.length, {
+        timeoutMs: 30_000,
+        what: 'every alert dead-lettered',
+      });
+      // WEBHOOK_ATTEMPTS=4: the first try and three retries per alert, then nothing more.
+      expect(receiverC.received).toHaveLength(4 * highs.length);
+    } finally {
+      await receiverC.close();
+    }
+  });
+
+  it('runs detection for a tenant whose ETL wrote many rows since the last sweep', async () => {
+    const d = await t.createTenant();
+    const pool = t.app.get(PgPoolService).pool;
+    await insertDeployments(pool, d.id, spikedDeployments());
+    await pool.query(
+      `INSERT INTO etl_batches (tenant_id, entity, total, accepted, queued, inserted)
+       VALUES ($1, 'deployments', 2000, 2000, 0, 2000)`,
+      [d.id],
+    );
+    const swept = await t.app.get(InsightsScheduler).sweep(new Date(Date.now() - 60_000));
+    expect(swept.etlTriggered).toBeGreaterThanOrEqual(1);
+    await eventually(async () => (await list(d.apiKey)).body.insights.length > 0, {
+      timeoutMs: 60_000,
+      what: 'findings after the ETL-triggered run',
+    });
+  });
+
+  it('forecasts when a project’s open backlog clears, and not from a few weeks of history', async () => {
+    const g = await t.createTenant();
+    const pool = t.app.get(PgPoolService).pool;
+    const monday = Date.parse('2026-11-30T00:00:00.000Z');
+    const rows: [string, string, string, string | null][] = [];
+    for (let w = 1; w <= 12; w++) {
+      const week = monday - w * 7 * 86_400_000;
+      // PAY: 6 items opened and 10 old ones resolved every week for 12 weeks; SRCH only for the last 4.
+      for (const [project, weeks] of [
+        ['PAY', 12],
+        ['SRCH', 4],
+      ] as const) {
+        if (w > weeks) continue;
+        for (let i = 0; i < 6; i++)
+          rows.push([project, 'todo', new Date(week + i * 3_600_000).toISOString(), null]);
+        for (let i = 0; i < 10; i++) {
+          rows.push([
+            project,
+            'done',
+            '2025-06-02T09:00:00.000Z',
+            new Date(week + 86_400_000 + i * 60_000).toISOString(),
+          ]);
+        }
+      }
+    }
+    await pool.query(
+      `INSERT INTO work_items (tenant_id, external_id, project, title, type, status, priority, created_at, updated_at,
+         resolved_at, content_hash)
+       SELECT $1, 'WI-' || n, p, 'Item ' || n, 'story', st, 'medium', c::timestamptz, c::timestamptz,
+              r::timestamptz, 'h' || n
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(p, st, c, r, n)`,
+      [g.id, rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])],
+    );
+    const res = await t.request({ method: 'GET', url: '/v1/ai/insights/forecasts', token: g.apiKey });
+    expect(res.status).toBe(200);
+    expect(res.body.forecasts).toEqual([
+      expect.objectContaining({
+        dimension: { name: 'project', value: 'PAY' },
+        open: 72,
+        netPerWeek: { value: 4, low: 4, high: 4 },
+        weeks: { value: 18, low: 18, high: 18 },
+        history: 12,
+        summary: 'At the current pace the open backlog of project PAY (72 items) clears in 18 weeks (18–18).',
+      }),
+    ]);
+    // Another tenant has no backlog here.
+    const other = await t.request({ method: 'GET', url: '/v1/ai/insights/forecasts', token: b.apiKey });
+    expect(other.body).toEqual({ forecasts: [] });
+  });
+
   it('keeps tenants apart: B sees none of A’s findings and cannot dismiss them', async () => {
     const detection = t.app.get(InsightDetectionService);
     await detection.run(b.id);
@@ -246,5 +371,39 @@ describe('Insights (API, detection on real PostgreSQL, webhooks through BullMQ)'
     const anon = await t.request({ method: 'GET', url: '/v1/ai/insights' });
     expect(anon.status).toBe(401);
     expectErrorShape(anon.body);
+  });
+});
+
+describe('Insights on a schedule (a repeatable job per tenant)', () => {
+  let t: TestApp;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'pulse-insights-schedule-'));
+    t = await startTestApp({
+      DATA_DIR: dataDir,
+      RECONCILE_INTERVAL_S: '0',
+      INSIGHTS_INTERVAL_S: '1',
+      QUERY_FIXED_NOW: NOW.toISOString(),
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('finds a tenant’s anomaly without anyone asking', async () => {
+    const e = await t.createTenant();
+    await insertDeployments(t.app.get(PgPoolService).pool, e.id, spikedDeployments());
+    const swept = await t.app.get(InsightsScheduler).sweep(new Date());
+    expect(swept.scheduled).toBeGreaterThanOrEqual(1);
+    await eventually(
+      async () =>
+        (
+          (await t.request({ method: 'GET', url: '/v1/ai/insights?severity=high', token: e.apiKey })).body
+            .insights as unknown[]
+        ).length > 0,
+      { timeoutMs: 60_000, what: 'a scheduled run’s findings' },
+    );
   });
 });

@@ -154,7 +154,7 @@ export const envSchema = z
     /** Rows a tenant's ETL batches must insert or update since its last insight run to trigger another one. */
     INSIGHTS_ETL_CHANGE_ROWS: int(1000, 1),
     /** Robust deviations for a medium finding, a high one, and a medium one on daily series. */
-    INSIGHTS_THRESHOLD: z.coerce.number().positive().default(3),
+    INSIGHTS_THRESHOLD: z.coerce.number().positive().default(3.5),
     INSIGHTS_HIGH_THRESHOLD: z.coerce.number().positive().default(5),
     INSIGHTS_DAILY_THRESHOLD: z.coerce.number().positive().default(4),
     /** Events a window (or its usual level) needs before it may produce a finding. */

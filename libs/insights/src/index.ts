@@ -9,3 +9,4 @@ export * from './series/insight-metric';
 export * from './webhooks/webhook-sender.service';
 export * from './webhooks/webhook-signature';
 export type { InsightDto } from './dto/insight.dto';
+export * from './insights-scheduler.service';

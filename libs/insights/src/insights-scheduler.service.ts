@@ -46,7 +46,7 @@ export class InsightsScheduler {
       for (const tenantId of await this.repository.tenantIds()) {
         if (this.scheduled.has(tenantId)) continue;
         await this.queue.upsertJobScheduler(
-          `detect:${tenantId}`,
+          `detect-${tenantId}`,
           { every: intervalS * 1000 },
           {
             name: DETECT_JOB,

@@ -9,7 +9,14 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { Access, TenantContext } from '@app/tenancy';
-import { InsightDto, InsightListDto, ListInsightsQueryDto, RefreshAcceptedDto } from './dto/insight.dto';
+import {
+  ForecastListDto,
+  InsightDto,
+  InsightListDto,
+  ListInsightsQueryDto,
+  RefreshAcceptedDto,
+} from './dto/insight.dto';
+import { BacklogForecastService } from './forecast/backlog-forecast.service';
 import { InsightsService } from './insights.service';
 
 @ApiTags('ai')
@@ -18,6 +25,7 @@ import { InsightsService } from './insights.service';
 export class InsightsController {
   constructor(
     private readonly insights: InsightsService,
+    private readonly backlog: BacklogForecastService,
     private readonly tenant: TenantContext,
   ) {}
 
@@ -27,6 +35,16 @@ export class InsightsController {
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: bad since, severity, metric or limit' })
   async list(@Query() query: ListInsightsQueryDto): Promise<InsightListDto> {
     return { insights: await this.insights.list(this.tenant.tenantId, query) };
+  }
+
+  @Get('forecasts')
+  @ApiOperation({
+    summary:
+      'Backlog clearance per project at the current pace, with an interval (needs 8+ weeks of history)',
+  })
+  @ApiOkResponse({ type: ForecastListDto })
+  async forecasts(): Promise<ForecastListDto> {
+    return { forecasts: await this.backlog.forecasts(this.tenant.tenantId) };
   }
 
   @Post('refresh')

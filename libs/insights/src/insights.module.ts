@@ -4,6 +4,7 @@ import { SemanticModule, SqlModule } from '@app/ai';
 import { AppConfig } from '@app/config';
 import { RedisService } from '@app/database';
 import { EgressModule } from '@app/egress';
+import { BacklogForecastService } from './forecast/backlog-forecast.service';
 import { InsightDetectionService } from './insight-detection.service';
 import { InsightMetricsService } from './insight-metrics.service';
 import { InsightsController } from './insights.controller';
@@ -59,6 +60,7 @@ export class InsightsModule implements OnApplicationBootstrap {
         InsightsScheduler,
         WebhookSender,
         InsightAlertsService,
+        BacklogForecastService,
         ...(opts.workers ? [InsightsJob, InsightAlertJob] : []),
       ],
       exports: [InsightsService, InsightDetectionService, WebhookSender],

@@ -44,7 +44,7 @@ export class InsightsService {
       DETECT_JOB,
       { tenantId, reason },
       {
-        deduplication: { id: `detect:${tenantId}` },
+        deduplication: { id: `detect-${tenantId}` },
         removeOnComplete: { age: 3600 },
         removeOnFail: { age: 86_400 },
       },

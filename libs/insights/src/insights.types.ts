@@ -69,7 +69,7 @@ export interface DetectionOptions {
 }
 
 export const DEFAULT_DETECTION_OPTIONS: DetectionOptions = {
-  threshold: 3,
+  threshold: 3.5,
   highThreshold: 5,
   dailyThreshold: 4,
   minVolume: 5,

@@ -100,3 +100,39 @@ export function toInsightDto(r: InsightRow): InsightDto {
     status: r.status,
   };
 }
+
+export class ForecastRangeDto {
+  @ApiProperty() value!: number;
+  @ApiProperty() low!: number;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'null: at the slowest pace seen it may not clear',
+  })
+  high!: number | null;
+}
+
+export class NetPerWeekDto {
+  @ApiProperty({ description: 'Items resolved minus items created per week (mean)' }) value!: number;
+  @ApiProperty() low!: number;
+  @ApiProperty() high!: number;
+}
+
+export class BacklogForecastDto {
+  @ApiProperty({ type: InsightDimensionDto }) dimension!: InsightDimensionDto;
+  @ApiProperty({ description: 'Open items now' }) open!: number;
+  @ApiProperty({ type: NetPerWeekDto }) netPerWeek!: NetPerWeekDto;
+  @ApiProperty({ type: ForecastRangeDto, nullable: true, description: 'null: the backlog is not shrinking' })
+  weeks!: ForecastRangeDto | null;
+  @ApiProperty({ description: 'Change of weekly throughput per week (least-squares slope)' })
+  throughputTrend!: number;
+  @ApiProperty({ description: 'Weeks of history the forecast rests on (8–12)' }) history!: number;
+  @ApiProperty({
+    example: 'At the current pace the open backlog of project PAY (42 items) clears in 6 weeks (4–11).',
+  })
+  summary!: string;
+}
+
+export class ForecastListDto {
+  @ApiProperty({ type: [BacklogForecastDto] }) forecasts!: BacklogForecastDto[];
+}

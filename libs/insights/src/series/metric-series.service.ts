@@ -159,7 +159,8 @@ export class MetricSeriesService {
     return out;
   }
 
-  private async run(tenantId: string, plan: QueryPlan): Promise<unknown[][]> {
+  /** Runs a plan through the compiler, the guard and the reader-role executor; rows in the plan's column order. */
+  async run(tenantId: string, plan: QueryPlan): Promise<unknown[][]> {
     const compiled = this.compiler.compile(plan, tenantId);
     const guarded = this.guard.check(compiled.guardSql, {
       catalog: this.models.catalog,
