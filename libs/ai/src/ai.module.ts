@@ -26,6 +26,7 @@ import { SemanticAnswerIndex } from './cache/semantic-index.service';
 import { ProvidersModule } from './providers';
 import { QueryHistoryService } from './query/query-history.service';
 import { QueryController } from './query/query.controller';
+import { QueryStreamController } from './query/query-stream.controller';
 import { QueryService } from './query/query.service';
 import { SemanticModule } from './semantic';
 import { SqlModule } from './sql';
@@ -38,7 +39,7 @@ import { SqlModule } from './sql';
  */
 @Module({
   imports: [SqlModule, SemanticModule, ProvidersModule, EmbeddingModule],
-  controllers: [QueryController],
+  controllers: [QueryController, QueryStreamController],
   providers: [
     QueryClock,
     KnownValuesService,
