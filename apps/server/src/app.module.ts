@@ -35,7 +35,7 @@ export class AppModule {
         TenancyModule,
         IntegrationsModule,
         EtlModule.forRole({ http: runsHttp, workers: runsWorkers }),
-        ...(runsHttp ? [AiModule] : []),
+        AiModule.forRole({ http: runsHttp, workers: runsWorkers }),
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },

@@ -1,4 +1,5 @@
-import { Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Entity } from '@app/common';
 import { EmbeddingModule } from '@app/embedding';
@@ -23,6 +24,10 @@ import { AnswerCache } from './cache/answer-cache.service';
 import { CachedAnswers } from './cache/cached-answers.service';
 import { DataGenerations } from './cache/data-generations.service';
 import { SemanticAnswerIndex } from './cache/semantic-index.service';
+import { AiJobsController } from './jobs/ai-jobs.controller';
+import { AiJobsService } from './jobs/ai-jobs.service';
+import { AiQueryJob } from './jobs/ai-query.job';
+import { AI_QUERY_JOBS_QUEUE } from './jobs/queue.constants';
 import { ProvidersModule } from './providers';
 import { QueryHistoryService } from './query/query-history.service';
 import { QueryController } from './query/query.controller';
@@ -32,14 +37,20 @@ import { SemanticModule } from './semantic';
 import { SqlModule } from './sql';
 
 /**
- * The query agent: `POST /v1/ai/query` and `/batch` over the LangGraph workflow (agent/), the answer caches
+ * The query agent: `POST /v1/ai/query`, `/stream`, `/batch` and question jobs (`/v1/ai/jobs`) over the LangGraph workflow (agent/), the answer caches
  * (cache/) and the query history (query/), on top of the SQL guard, the semantic layer and the LLM providers.
  * Needs the global Config, Database, Tenancy, Integrations and Metrics modules; listens to the ETL module's data
- * changes when it is loaded, to invalidate cached answers.
+ * changes when it is loaded, to invalidate cached answers. `forRole` adds the HTTP routes, the job worker, or
+ * both; BullMQ's root connection comes from the ETL module.
  */
 @Module({
-  imports: [SqlModule, SemanticModule, ProvidersModule, EmbeddingModule],
-  controllers: [QueryController, QueryStreamController],
+  imports: [
+    SqlModule,
+    SemanticModule,
+    ProvidersModule,
+    EmbeddingModule,
+    BullModule.registerQueue({ name: AI_QUERY_JOBS_QUEUE }),
+  ],
   providers: [
     QueryClock,
     KnownValuesService,
@@ -63,6 +74,7 @@ import { SqlModule } from './sql';
     RejectNode,
     QueryGraph,
     QueryService,
+    AiJobsService,
   ],
   exports: [QueryService, QueryHistoryService, DataGenerations, SqlModule, SemanticModule, ProvidersModule],
 })
@@ -74,6 +86,14 @@ export class AiModule implements OnApplicationBootstrap {
     private readonly generations: DataGenerations,
     private readonly knownValues: KnownValuesService,
   ) {}
+
+  static forRole(opts: { http: boolean; workers: boolean }): DynamicModule {
+    return {
+      module: AiModule,
+      controllers: opts.http ? [QueryController, QueryStreamController, AiJobsController] : [],
+      providers: opts.workers ? [AiQueryJob] : [],
+    };
+  }
 
   /**
    * The ETL module is wired per process role (EtlModule.forRole), so it is found at boot rather than imported:
