@@ -49,6 +49,9 @@ describe('POST /v1/ai/query/stream: progress as server-sent events, then the ans
     const res = await stream(a.apiKey, { question, options: { noCache: true } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    // The stream bypasses Fastify's reply, not the security headers.
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
     const events = parseSse(await res.text());
 
     const kinds = events.map((e) => e.event);
