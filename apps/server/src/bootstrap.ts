@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
 import { AppModule } from './app.module';
 import { frameworkErrors } from './http/framework-errors';
+import { registerConsole } from './http/console';
 import { registerSecurityHeaders } from './http/security-headers';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -37,6 +38,9 @@ export async function createApp(
   });
   app.useLogger(app.get(Logger));
   await registerSecurityHeaders(app);
+  if (config.server.runsHttp && !(await registerConsole(app))) {
+    app.get(Logger).warn('Console not built (npm run build): /console is not served');
+  }
   if (shutdownHooks) app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('preHandler', (request, _reply, done) => {
