@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -154,13 +156,22 @@ describe('the console in headless Chromium', () => {
     );
     expect((await text('.progress')).split('\n').length).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(SHOTS, 'ask.png'), fullPage: true });
+  });
 
-    await ask('How many work items are there?');
-    const count = await t.ask(a.apiKey, 'How many work items are there?');
-    if (count.status === 200 && count.body.rows.length === 1 && count.body.columns.length === 1) {
-      await page.waitForSelector('[data-chart="number"]');
-      expect((await text('.big-number .value')).replace(/\D/g, '')).toBe(String(count.body.rows[0][0]));
-    }
+  it('time buckets are drawn as a line, a single number as a big number', async () => {
+    const weekly = await t.ask(a.apiKey, 'Throughput per week');
+    expect(weekly.status).toBe(200);
+    expect(weekly.body.rows.length).toBeGreaterThan(1);
+    await ask('Throughput per week');
+    await page.waitForSelector('[data-chart="line"] canvas');
+    await page.screenshot({ path: path.join(SHOTS, 'ask-line.png') });
+
+    const count = await t.ask(a.apiKey, 'How many bugs were resolved last week?');
+    expect(count.status).toBe(200);
+    expect([count.body.rows.length, count.body.columns.length]).toEqual([1, 1]);
+    await ask('How many bugs were resolved last week?');
+    await page.waitForSelector('[data-chart="number"]');
+    expect(await text('.big-number .value')).toBe(Number(count.body.rows[0][0]).toLocaleString('en-US'));
   });
 
   it('a refused question shows what was not understood', async () => {
