@@ -7,7 +7,9 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
 import { AppModule } from './app.module';
 import { frameworkErrors } from './http/framework-errors';
+import { ErrorResponseDto } from '@app/common';
 import { registerConsole } from './http/console';
+import { withErrorResponses } from './http/openapi-errors';
 import { registerSecurityHeaders } from './http/security-headers';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -52,16 +54,19 @@ export async function createApp(
     done(null, payload);
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Pulse AI')
-      .setDescription(
-        'Vectorization, natural-language questions and semantic search over engineering-analytics data',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
+  const document = withErrorResponses(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Pulse AI')
+        .setDescription(
+          'Vectorization, natural-language questions and semantic search over engineering-analytics data',
+        )
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+      { extraModels: [ErrorResponseDto] },
+    ),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
