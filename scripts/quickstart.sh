@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # First run on a fresh machine with PostgreSQL and Redis available: writes a local .env with generated secrets
-# (once), builds, creates and migrates the database, prints a demo tenant's API key, then starts the server.
+# (once), builds (server and console), creates and migrates the database, loads the demo dataset into the demo
+# tenant (skipped when it already has data), prints its API key and the console URL, then starts the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,5 +18,5 @@ fi
 set -a; . ./.env; set +a
 
 npm run build
-node dist/apps/server/src/cli.js setup
+node dist/apps/server/src/cli.js demo --skip-if-loaded
 exec node dist/apps/server/src/main.js

@@ -39,7 +39,7 @@ export class AppModule {
         IntegrationsModule,
         EtlModule.forRole({ http: runsHttp, workers: runsWorkers }),
         InsightsModule.forRole({ http: runsHttp, workers: runsWorkers }),
-        ...(runsHttp ? [AiModule] : []),
+        AiModule.forRole({ http: runsHttp, workers: runsWorkers }),
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },

@@ -7,6 +7,10 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
 import { AppModule } from './app.module';
 import { frameworkErrors } from './http/framework-errors';
+import { ErrorResponseDto } from '@app/common';
+import { registerConsole } from './http/console';
+import { withErrorResponses } from './http/openapi-errors';
+import { registerSecurityHeaders } from './http/security-headers';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -35,6 +39,10 @@ export async function createApp(
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
+  await registerSecurityHeaders(app);
+  if (config.server.runsHttp && !(await registerConsole(app))) {
+    app.get(Logger).warn('Console not built (npm run build): /console is not served');
+  }
   if (shutdownHooks) app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('preHandler', (request, _reply, done) => {
@@ -46,16 +54,19 @@ export async function createApp(
     done(null, payload);
   });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Pulse AI')
-      .setDescription(
-        'Vectorization, natural-language questions and semantic search over engineering-analytics data',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
+  const document = withErrorResponses(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Pulse AI')
+        .setDescription(
+          'Vectorization, natural-language questions and semantic search over engineering-analytics data',
+        )
+        .setVersion('1')
+        .addBearerAuth()
+        .build(),
+      { extraModels: [ErrorResponseDto] },
+    ),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;

@@ -12,7 +12,7 @@ import { Client } from 'pg';
 import { ENTITIES, isEntity, type Entity } from '@app/common';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
-import { EtlModule, generateDemoDataset, IngestService, readRecordFile } from '@app/etl';
+import { EtlModule, EtlStatusService, generateDemoDataset, IngestService, readRecordFile } from '@app/etl';
 import { HealthModule } from '@app/health';
 import { MetricsModule } from '@app/metrics';
 import { TenancyModule, TenantService } from '@app/tenancy';
@@ -103,6 +103,7 @@ function printTenant(slug: string, apiKey: string, port: number): void {
     `  curl -s ${auth} ${json} ${base}/v1/ai/query -d '{"question": "median cycle time by project"}'`,
   );
   console.log(`  open ${base}/docs for the OpenAPI UI\n`);
+  console.log(`Console: ${base}/console/ (sign in by pasting the key above)\n`);
 }
 
 interface Totals {
@@ -234,59 +235,75 @@ program
   .option('--seed <n>', 'dataset seed', '42')
   .option('--scale <x>', 'multiply the dataset size', '1')
   .option('--out <dir>', 'also write the dataset as .jsonl files into this folder')
-  .action(async (opts: { tenant: string; seed: string; scale: string; out?: string }) => {
-    const config = new AppConfig(process.env);
-    await ensureDatabase(config.database.url);
-    migrate();
-    const scale = Number(opts.scale);
-    const data = generateDemoDataset({
-      seed: Number(opts.seed),
-      workItems: Math.round(10_000 * scale),
-      pullRequests: Math.round(3_000 * scale),
-      deployments: Math.round(1_000 * scale),
-    });
-    if (opts.out) {
-      for (const [name, rows] of Object.entries({
-        work_items: data.workItems,
-        pull_requests: data.pullRequests,
-        deployments: data.deployments,
-      })) {
-        writeFileSync(
-          path.join(opts.out, `${name}.jsonl`),
-          rows.map((r) => JSON.stringify(r)).join('\n') + '\n',
-        );
+  .option('--skip-if-loaded', 'only print a key when the tenant already has records (first-run scripts)')
+  .action(
+    async (opts: { tenant: string; seed: string; scale: string; out?: string; skipIfLoaded?: boolean }) => {
+      const config = new AppConfig(process.env);
+      await ensureDatabase(config.database.url);
+      migrate();
+      const scale = Number(opts.scale);
+      const data = generateDemoDataset({
+        seed: Number(opts.seed),
+        workItems: Math.round(10_000 * scale),
+        pullRequests: Math.round(3_000 * scale),
+        deployments: Math.round(1_000 * scale),
+      });
+      if (opts.out) {
+        for (const [name, rows] of Object.entries({
+          work_items: data.workItems,
+          pull_requests: data.pullRequests,
+          deployments: data.deployments,
+        })) {
+          writeFileSync(
+            path.join(opts.out, `${name}.jsonl`),
+            rows.map((r) => JSON.stringify(r)).join('\n') + '\n',
+          );
+        }
       }
-    }
-    await withApp(async (app) => {
-      const { id, apiKey } = await tenantKey(app, opts.tenant);
-      const ingest = app.get(IngestService);
-      for (const [entity, rows] of [
-        ['work_items', data.workItems],
-        ['pull_requests', data.pullRequests],
-        ['deployments', data.deployments],
-      ] as [Entity, Record<string, unknown>[]][]) {
-        const bar = new SingleBar(
-          { format: `${entity.padEnd(13)} [{bar}] {value}/{total}` },
-          Presets.shades_classic,
+      await withApp(async (app) => {
+        const { id, apiKey } = await tenantKey(app, opts.tenant);
+        if (opts.skipIfLoaded) {
+          const { entities } = await app.get(EtlStatusService).status(id);
+          const records = Object.values(entities).reduce((n, e) => n + e.records, 0);
+          if (records > 0) {
+            console.log(
+              `Tenant "${opts.tenant}" already has ${records} records; not loading the demo dataset again.`,
+            );
+            printTenant(opts.tenant, apiKey, config.server.port);
+            return;
+          }
+        }
+        const ingest = app.get(IngestService);
+        for (const [entity, rows] of [
+          ['work_items', data.workItems],
+          ['pull_requests', data.pullRequests],
+          ['deployments', data.deployments],
+        ] as [Entity, Record<string, unknown>[]][]) {
+          const bar = new SingleBar(
+            { format: `${entity.padEnd(13)} [{bar}] {value}/{total}` },
+            Presets.shades_classic,
+          );
+          bar.start(rows.length, 0);
+          const errors: string[] = [];
+          const started = Date.now();
+          const totals = await ingestAll(
+            ingest,
+            id,
+            entity,
+            rows.map((record, i) => ({ line: i + 1, record })),
+            { bar, total: rows.length, byBytes: false },
+            errors,
+          );
+          bar.stop();
+          summary(entity, totals, Date.now() - started, errors);
+        }
+        console.log(
+          '\nVectorization runs in the server (npm start); watch progress with GET /v1/etl/status.',
         );
-        bar.start(rows.length, 0);
-        const errors: string[] = [];
-        const started = Date.now();
-        const totals = await ingestAll(
-          ingest,
-          id,
-          entity,
-          rows.map((record, i) => ({ line: i + 1, record })),
-          { bar, total: rows.length, byBytes: false },
-          errors,
-        );
-        bar.stop();
-        summary(entity, totals, Date.now() - started, errors);
-      }
-      console.log('\nVectorization runs in the server (npm start); watch progress with GET /v1/etl/status.');
-      printTenant(opts.tenant, apiKey, config.server.port);
-    });
-  });
+        printTenant(opts.tenant, apiKey, config.server.port);
+      });
+    },
+  );
 
 program
   .parseAsync(process.argv)

@@ -1,4 +1,5 @@
-import { Module, type OnModuleInit } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module, type OnModuleInit } from '@nestjs/common';
 import { DatabaseEvents, DB_CHANNELS } from '@app/database';
 import { EmbeddingModule } from '@app/embedding';
 import { BusinessRulesValidator } from './agent/business-rules.validator';
@@ -22,22 +23,33 @@ import { CachedAnswers } from './cache/cached-answers.service';
 import { DataGenerations } from './cache/data-generations.service';
 import { DataVersionsRepository } from './cache/data-versions.repository';
 import { SemanticAnswerIndex } from './cache/semantic-index.service';
+import { AiJobsController } from './jobs/ai-jobs.controller';
+import { AiJobsService } from './jobs/ai-jobs.service';
+import { AiQueryJob } from './jobs/ai-query.job';
+import { AI_QUERY_JOBS_QUEUE } from './jobs/queue.constants';
 import { ProvidersModule } from './providers';
 import { QueryHistoryService } from './query/query-history.service';
 import { QueryController } from './query/query.controller';
+import { QueryStreamController } from './query/query-stream.controller';
 import { QueryService } from './query/query.service';
 import { SemanticModule } from './semantic';
 import { SqlModule } from './sql';
 
 /**
- * The query agent: `POST /v1/ai/query` and `/batch` over the LangGraph workflow (agent/), the answer caches
+ * The query agent: `POST /v1/ai/query`, `/stream`, `/batch` and question jobs (`/v1/ai/jobs`) over the LangGraph workflow (agent/), the answer caches
  * (cache/) and the query history (query/), on top of the SQL guard, the semantic layer and the LLM providers.
  * Needs the global Config, Database, Tenancy, Integrations and Metrics modules. Cached answers are checked against
  * the database's data versions; the known values are dropped when the database announces a tenant's change.
+ * `forRole` adds the HTTP routes, the job worker, or both; BullMQ's root connection comes from the ETL module.
  */
 @Module({
-  imports: [SqlModule, SemanticModule, ProvidersModule, EmbeddingModule],
-  controllers: [QueryController],
+  imports: [
+    SqlModule,
+    SemanticModule,
+    ProvidersModule,
+    EmbeddingModule,
+    BullModule.registerQueue({ name: AI_QUERY_JOBS_QUEUE }),
+  ],
   providers: [
     QueryClock,
     KnownValuesService,
@@ -62,6 +74,7 @@ import { SqlModule } from './sql';
     RejectNode,
     QueryGraph,
     QueryService,
+    AiJobsService,
   ],
   exports: [QueryService, QueryHistoryService, DataGenerations, SqlModule, SemanticModule, ProvidersModule],
 })
@@ -70,6 +83,14 @@ export class AiModule implements OnModuleInit {
     private readonly events: DatabaseEvents,
     private readonly knownValues: KnownValuesService,
   ) {}
+
+  static forRole(opts: { http: boolean; workers: boolean }): DynamicModule {
+    return {
+      module: AiModule,
+      controllers: opts.http ? [QueryController, QueryStreamController, AiJobsController] : [],
+      providers: opts.workers ? [AiQueryJob] : [],
+    };
+  }
 
   onModuleInit(): void {
     this.events.on(DB_CHANNELS.dataChanged, (payload) => this.knownValues.invalidate(payload.split(':')[0]));

@@ -10,3 +10,4 @@ export * from './agent/query-graph.service';
 export * from './agent/query-agent.exception';
 export * from './cache/data-generations.service';
 export { normalizeQuestionText } from './cache/question-fingerprint';
+export * from './jobs/queue.constants';

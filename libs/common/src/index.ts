@@ -3,3 +3,5 @@ export * from './app.exception';
 export * from './common.exception';
 export * from './entities';
 export * from './with-timeout';
+export * from './error-body';
+export * from './dto/error-response.dto';

@@ -114,6 +114,10 @@ export class AppConfig {
     };
   }
 
+  get aiJobs() {
+    return { retentionS: this.env.AI_JOB_RETENTION_S };
+  }
+
   get sql() {
     return {
       rowLimit: this.env.SQL_ROW_LIMIT,

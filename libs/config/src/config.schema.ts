@@ -70,6 +70,8 @@ export const envSchema = z
     RECONCILE_INTERVAL_S: int(300, 0),
     /** Records younger than this are left to the real-time queue by the reconciler (tests use 1). */
     RECONCILE_SETTLE_S: int(60, 0),
+    /** How long a finished AI job (`POST /v1/ai/jobs`) and its results stay readable. */
+    AI_JOB_RETENTION_S: int(86_400, 1),
 
     SQL_ROW_LIMIT: int(1000, 1),
     SQL_STATEMENT_TIMEOUT_MS: int(5000, 1),

@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ENTITIES } from '@app/common';
 import { Access } from '@app/tenancy';
 import { RecordStore } from './record-store';
@@ -19,7 +19,12 @@ export class EtlAdminController {
   /** Clears the records' failure marks and queues a pass that embeds them again. */
   @Post('retry-failed')
   @HttpCode(200)
-  @ApiOkResponse({ description: '{ retried, recordsCleared }' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: { retried: { type: 'number' }, recordsCleared: { type: 'number' } },
+    },
+  })
   async retryFailed(): Promise<{ retried: number; recordsCleared: number }> {
     let recordsCleared = 0;
     for (const entity of ENTITIES) recordsCleared += await this.records.clearErrors(undefined, entity);
@@ -30,6 +35,7 @@ export class EtlAdminController {
   /** Starts a reconcile pass now instead of waiting for the schedule. */
   @Post('reconcile')
   @HttpCode(202)
+  @ApiAcceptedResponse({ schema: { type: 'object', properties: { jobId: { type: 'string' } } } })
   async reconcile(): Promise<{ jobId: string }> {
     return { jobId: await this.reconciler.runNow() };
   }

@@ -53,12 +53,34 @@ export class EtlController {
   }
 
   @Get('status')
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        entities: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            properties: {
+              records: { type: 'number' },
+              vectorized: { type: 'number' },
+              pending: { type: 'number' },
+              failed: { type: 'number' },
+              lagSeconds: { type: 'number', description: 'Age of the oldest record waiting for its vector' },
+            },
+          },
+        },
+        embeddingModel: { type: 'string' },
+      },
+    },
+  })
   getStatus() {
     return this.status.status(this.context.tenantId);
   }
 
   @Post('backfill')
   @HttpCode(202)
+  @ApiAcceptedResponse({ schema: { type: 'object', properties: { jobId: { type: 'string' } } } })
   async backfill(@Body() body: BackfillRequestDto): Promise<{ jobId: string }> {
     const jobId = await this.queue
       .queueBackfill({

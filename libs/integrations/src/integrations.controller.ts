@@ -1,5 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/common';
-import { ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { Access, TenantContext } from '@app/tenancy';
 import { IntegrationNamePipe } from './integration-name.pipe';
 import { IntegrationDto, PutIntegrationDto } from './dto/integration.dto';
@@ -24,6 +30,12 @@ export class IntegrationsController {
   }
 
   @Get()
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: { integrations: { type: 'array', items: { $ref: getSchemaPath(IntegrationDto) } } },
+    },
+  })
   async list(): Promise<{ integrations: IntegrationDto[] }> {
     return { integrations: await this.integrations.list(this.context.tenantId) };
   }

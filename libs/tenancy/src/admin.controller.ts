@@ -1,5 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Access } from './guards/access.decorator';
 import { ApiKeyService } from './api-key.service';
 import { TenantService } from './tenant.service';
@@ -22,6 +28,25 @@ export class AdminController {
   }
 
   @Get('tenants')
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        tenants: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              id: { type: 'string', format: 'uuid' },
+              slug: { type: 'string' },
+              name: { type: 'string' },
+              createdAt: { type: 'string', format: 'date-time' },
+            },
+          },
+        },
+      },
+    },
+  })
   async list() {
     return { tenants: await this.tenants.list() };
   }

@@ -26,6 +26,10 @@ export function loggerOptions(config: AppConfig): Params {
         return { tenantId, route };
       },
       redact: ['req.headers.authorization'],
+      // People read a terminal; log shippers read JSON lines.
+      ...(process.stdout.isTTY
+        ? { transport: { target: 'pino-pretty', options: { singleLine: true } } }
+        : {}),
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { END, START, StateGraph } from '@langchain/langgraph';
+import { END, START, StateGraph, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import { CacheLookupNode } from './nodes/cache-lookup.node';
 import { CompileNode } from './nodes/compile.node';
 import { EntryNode } from './nodes/entry.node';
@@ -11,16 +11,23 @@ import { RejectNode } from './nodes/reject.node';
 import { RetrieveNode } from './nodes/retrieve.node';
 import { StoreNode } from './nodes/store.node';
 import { ValidateSqlNode } from './nodes/validate-sql.node';
-import { QueryStateAnnotation, type QueryInput, type QueryNode, type QueryState } from './query-state';
+import {
+  QueryStateAnnotation,
+  type NodeProgress,
+  type QueryInput,
+  type QueryNode,
+  type QueryNodeName,
+  type QueryState,
+} from './query-state';
 
 /** Model answers after the first that validation may send back with the reason (two correction rounds). */
 export const MAX_CORRECTIONS = 2;
 
 /** Each node's own time, merged into the state's `timings`. */
 function timed(node: QueryNode) {
-  return async (state: QueryState) => {
+  return async (state: QueryState, config?: LangGraphRunnableConfig) => {
     const started = performance.now();
-    const update = await node.run(state);
+    const update = await node.run(state, config);
     const ms = performance.now() - started;
     return { ...update, timings: { ...(update.timings ?? {}), [node.name]: ms } };
   };
@@ -97,17 +104,35 @@ export class QueryGraph {
    * Runs one question to its final state. A node's error (422, 429, 503: the modules' own exceptions) comes back
    * with the last state reached, so the caller can still say which route failed and how long each step took.
    */
-  async run(input: QueryInput): Promise<QueryOutcome> {
+  async run(input: QueryInput, options: QueryRunOptions = {}): Promise<QueryOutcome> {
     let state: QueryState | null = null;
+    const { signal, onProgress } = options;
     try {
-      for await (const values of await this.graph.stream({ input }, { streamMode: 'values' })) {
-        state = values;
+      const stream = await this.graph.stream(
+        { input },
+        { streamMode: ['values', 'updates'], ...(signal ? { signal } : {}) },
+      );
+      for await (const [mode, chunk] of stream) {
+        if (mode === 'values') {
+          state = chunk;
+        } else if (onProgress) {
+          for (const [node, update] of Object.entries(chunk as Record<string, Partial<QueryState>>)) {
+            onProgress({ node: node as QueryNodeName, ms: update.timings?.[node] ?? 0 });
+          }
+        }
       }
     } catch (error) {
       return { ok: false, state, error };
     }
     return { ok: true, state: state! };
   }
+}
+
+export interface QueryRunOptions {
+  /** Aborts the run and the node's in-flight calls (the LLM request included). */
+  signal?: AbortSignal;
+  /** Called as each node finishes. */
+  onProgress?: (progress: NodeProgress) => void;
 }
 
 export type QueryOutcome =

@@ -1,4 +1,4 @@
-import { Annotation } from '@langchain/langgraph';
+import { Annotation, type LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { CacheKind, QueryRoute } from '@app/metrics';
 import type { CachedAnswer } from '../cache/cache.types';
 import type { QuestionFingerprint } from '../cache/question-fingerprint';
@@ -150,5 +150,12 @@ export type QueryNodeName =
 /** One step of the workflow: reads the state, returns the fields it changes. */
 export interface QueryNode {
   readonly name: QueryNodeName;
-  run(state: QueryState): Promise<QueryUpdate> | QueryUpdate;
+  /** `config.signal` is the run's cancellation (a streaming client that went away): pass it to slow calls. */
+  run(state: QueryState, config?: LangGraphRunnableConfig): Promise<QueryUpdate> | QueryUpdate;
+}
+
+/** A node that finished, and its own time. */
+export interface NodeProgress {
+  node: QueryNodeName;
+  ms: number;
 }

@@ -7,7 +7,13 @@ import { answerOrigin, type AnswerOrigin } from '../agent/answer-origin';
 import { QueryClock } from '../agent/query-clock.service';
 import { QueryGraph } from '../agent/query-graph.service';
 import { decideRoute } from '../agent/query-router';
-import type { CacheHit, QueryState, QuestionEmbedding, RoutingDecision } from '../agent/query-state';
+import type {
+  CacheHit,
+  NodeProgress,
+  QueryState,
+  QuestionEmbedding,
+  RoutingDecision,
+} from '../agent/query-state';
 import { CachedAnswers } from '../cache/cached-answers.service';
 import { SemanticAnswerIndex } from '../cache/semantic-index.service';
 import { normalizeQuestionText } from '../cache/question-fingerprint';
@@ -18,6 +24,10 @@ import { QueryHistoryService, type QueryHistoryRow } from './query-history.servi
 
 export interface QueryOptions {
   noCache?: boolean;
+  /** Cancels the work (a streaming client that went away): the graph stops and an LLM call in flight aborts. */
+  signal?: AbortSignal;
+  /** Called as each workflow step finishes (the streaming endpoint's progress events). */
+  onProgress?: (progress: NodeProgress) => void;
 }
 
 /** Questions of one batch answered at the same time: enough to overlap I/O, few enough to leave room for others. */
@@ -82,6 +92,7 @@ export class QueryService implements OnModuleDestroy {
     const fresh = noCache ? null : await this.freshExactHit(tenantId, question);
     if (fresh) {
       const totalMs = performance.now() - started;
+      options.onProgress?.({ node: 'cacheLookup', ms: totalMs });
       const response = this.response(answerId, { ...fresh, timings: { cacheLookup: totalMs } }, totalMs);
       this.recorded(tenantId, response, { cacheLookup: totalMs });
       this.history.record({
@@ -98,7 +109,10 @@ export class QueryService implements OnModuleDestroy {
       });
       return response;
     }
-    const outcome = await this.graph.run({ tenantId, question, noCache });
+    const outcome = await this.graph.run(
+      { tenantId, question, noCache },
+      { signal: options.signal, onProgress: options.onProgress },
+    );
     const totalMs = performance.now() - started;
     if (!outcome.ok) {
       this.recordFailure(answerId, tenantId, question, outcome.state, outcome.error, totalMs);

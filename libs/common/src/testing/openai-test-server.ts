@@ -38,6 +38,8 @@ export interface OpenAiTestServerOptions {
 export interface OpenAiTestServer {
   url: string;
   requests: RecordedRequest[];
+  /** Requests whose client closed the connection before it got an answer (a cancelled call). */
+  aborted(): number;
   /** Replaces the queue of scripted behaviours. */
   setScript(script: Behaviour[], fallback?: Behaviour): void;
   close(): Promise<void>;
@@ -77,6 +79,7 @@ export async function startOpenAiTestServer(
   let fallback: Behaviour = options.fallback ?? { kind: 'ok' };
   const requests: RecordedRequest[] = [];
   const hanging = new Set<ServerResponse>();
+  let aborted = 0;
 
   const answer = async (path: string, body: unknown, res: ServerResponse): Promise<void> => {
     if (path.endsWith('/chat/completions')) {
@@ -113,6 +116,9 @@ export async function startOpenAiTestServer(
   };
 
   const server: Server = createServer((req, res) => {
+    res.on('close', () => {
+      if (!res.writableFinished) aborted++;
+    });
     void (async () => {
       const body = await readBody(req);
       const path = (req.url ?? '/').split('?')[0];
@@ -146,6 +152,7 @@ export async function startOpenAiTestServer(
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    aborted: () => aborted,
     setScript(next, nextFallback) {
       script = [...next];
       if (nextFallback) fallback = nextFallback;

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import { ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
 import { MetricsService } from '@app/metrics';
@@ -26,7 +27,7 @@ export class GenerateSqlNode implements QueryNode {
     this.rowLimit = config.sql.rowLimit;
   }
 
-  async run(state: QueryState): Promise<QueryUpdate> {
+  async run(state: QueryState, config?: LangGraphRunnableConfig): Promise<QueryUpdate> {
     const { tenantId, question } = state.input;
     const base = sqlPrompt(question, state.context!, state.now, this.rowLimit);
     const messages = state.attempts.length > 0 ? correctionPrompt(base, state.attempts) : base;
@@ -36,7 +37,13 @@ export class GenerateSqlNode implements QueryNode {
       'complex',
       async (llm) => {
         const completion = await this.call(tenantId, llm, () =>
-          llm.complete({ messages, json: true, temperature: 0, maxTokens: MAX_SQL_TOKENS }),
+          llm.complete({
+            messages,
+            json: true,
+            temperature: 0,
+            maxTokens: MAX_SQL_TOKENS,
+            signal: config?.signal,
+          }),
         );
         llmMs += completion.latencyMs;
         return completion;
