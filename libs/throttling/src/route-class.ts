@@ -7,7 +7,14 @@ export type RouteClass = (typeof ROUTE_CLASSES)[number];
  */
 export function routeClassOf(route: string | undefined): RouteClass | undefined {
   if (!route) return undefined;
-  if (route === '/v1/ai/query' || route.startsWith('/v1/ai/query/')) return 'query';
+  if (
+    route === '/v1/ai/query' ||
+    route.startsWith('/v1/ai/query/') ||
+    route.startsWith('/v1/ai/jobs') ||
+    route.startsWith('/v1/ai/insights')
+  ) {
+    return 'query';
+  }
   if (route === '/v1/ai/search') return 'search';
   if (route === '/v1/ai/embed') return 'embed';
   if (route.startsWith('/v1/etl/')) return 'ingest';
