@@ -21,6 +21,8 @@ import type {
 import { NUMBER_WORD_PATTERN, numberOfWord } from './number-words';
 import { SemanticModelService } from './semantic-model.service';
 import { SemanticException } from './semantic.exception';
+import { QuestionParser } from './parser/question-parser';
+import { toQueryPlan } from './parser/plan-builder';
 import { describeWindow, parseTimeExpressions, type TimeParse } from './time-window.parser';
 
 /** One reading of a matched phrase. Entity-scoped readings only apply once that entity is chosen. */
@@ -139,6 +141,9 @@ function quote(v: string): string {
 @Injectable()
 export class SemanticPlanner {
   readonly threshold: number;
+  private readonly parser: QuestionParser;
+  /** The entity the compositional parser answers alone (the model's first, work items). */
+  private readonly parserEntity: string;
   private readonly model: SemanticModel;
   private readonly version: string;
   private readonly phraseRe: RegExp;
@@ -150,6 +155,8 @@ export class SemanticPlanner {
     this.model = modelService.model;
     this.version = modelService.version;
     this.threshold = config.query.semanticMinConfidence;
+    this.parser = new QuestionParser(this.model);
+    this.parserEntity = Object.keys(this.model.entities)[0];
     this.buildPhrases();
     const all = [...this.phrases.keys()].sort((a, b) => b.length - a.length);
     this.phraseRe = new RegExp(
@@ -171,7 +178,66 @@ export class SemanticPlanner {
     return this.similarityEntries.map((e) => e.phrase);
   }
 
+  /**
+   * The compositional parser reads the question first; its refusal is final for its entity (work items), and for
+   * the other entities the older heuristic reading may still answer measures it knows.
+   */
   async plan(question: string, opts: PlanOptions = {}): Promise<QueryPlan> {
+    const now = opts.now ?? new Date();
+    const parsed = this.parser.parse(question, { now, knownValues: opts.knownValues });
+    if (!parsed.ok && parsed.refusal.unrecognized.length > 0 && opts.similarity) {
+      const rewritten = await this.rewriteBySimilarity(question, parsed.refusal.unrecognized, opts);
+      if (rewritten) {
+        const again = this.parser.parse(rewritten, { now, knownValues: opts.knownValues });
+        if (again.ok) {
+          const plan = toQueryPlan(this.model, this.version, question, again.form);
+          return { ...plan, issues: [`read by similarity as "${rewritten}"`] };
+        }
+      }
+    }
+    if (parsed.ok) return toQueryPlan(this.model, this.version, question, parsed.form);
+    const legacy = await this.heuristicPlan(question, opts);
+    const owned = parsed.refusal.entity === this.parserEntity;
+    if (legacy.answerable && !owned && legacy.entity !== this.parserEntity) {
+      return { ...legacy, understood: legacy.explanation };
+    }
+    const { refusal } = parsed;
+    return {
+      ...legacy,
+      confidence: Math.min(legacy.confidence, refusal.unrecognized.length ? 0.5 : 0.6),
+      answerable: false,
+      explanation: refusal.understood
+        ? `Understood: ${refusal.understood}; but ${refusal.reason}.`
+        : `Not understood: ${refusal.reason}.`,
+      understood: refusal.understood,
+      unrecognized: refusal.unrecognized,
+      issues: [refusal.reason],
+      suggestions: [...new Set([...refusal.suggestions, ...legacy.suggestions])].slice(0, 5),
+    };
+  }
+
+  /** The question with each unknown word replaced by the model phrase closest to it, or null when one has none. */
+  private async rewriteBySimilarity(
+    question: string,
+    words: string[],
+    opts: PlanOptions,
+  ): Promise<string | null> {
+    const candidates = this.vocabulary();
+    const threshold = opts.similarityThreshold ?? DEFAULT_SIMILARITY_THRESHOLD;
+    let out = question;
+    for (const word of words) {
+      const scores = await opts.similarity!(word, candidates);
+      let best = -1;
+      scores.forEach((s, i) => {
+        if (s >= threshold && (best < 0 || s > scores[best])) best = i;
+      });
+      if (best < 0) return null;
+      out = out.replace(new RegExp(`\\b${escapeRegExp(word)}\\b`, 'i'), candidates[best]);
+    }
+    return out;
+  }
+
+  private async heuristicPlan(question: string, opts: PlanOptions): Promise<QueryPlan> {
     const draft = this.analyze(question, opts.now ?? new Date(), opts.knownValues);
     if (opts.similarity && draft.leftovers.length > 0 && !draft.destructive) {
       await this.matchBySimilarity(
@@ -189,7 +255,7 @@ export class SemanticPlanner {
       ErrorCode.CANNOT_ANSWER,
       `Cannot answer this question: ${plan.explanation}`,
       {
-        understood: plan.explanation,
+        understood: plan.understood ?? plan.explanation,
         confidence: plan.confidence,
         entity: plan.entity,
         measure: plan.measure?.key ?? null,
@@ -1148,6 +1214,16 @@ export class SemanticPlanner {
         return `${f.column} is set`;
       case 'contains':
         return `${f.column} contains ${vals}`;
+      case 'is_empty':
+        return `${f.column} is empty`;
+      case 'not_empty':
+        return `${f.column} is not empty`;
+      case 'lt':
+        return `${f.column} before ${vals}`;
+      case 'gte':
+        return `${f.column} on or after ${vals}`;
+      case 'text_contains':
+        return `${f.column} mentions ${vals}`;
     }
   }
 
