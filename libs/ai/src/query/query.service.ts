@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AppException, ErrorCode } from '@app/common';
 import { EmbeddingService } from '@app/embedding';
 import { MetricsService, type QueryRoute } from '@app/metrics';
-import { answerOrigin, type AnswerOrigin } from '../agent/answer-origin';
+import { answerOrigin, answerUnderstood, type AnswerOrigin } from '../agent/answer-origin';
 import { QueryClock } from '../agent/query-clock.service';
 import { QueryGraph } from '../agent/query-graph.service';
 import { decideRoute } from '../agent/query-router';
@@ -36,6 +36,7 @@ interface AnswerParts {
   asOf: string;
   routing: RoutingDecision;
   timings: Record<string, number>;
+  understood: string;
 }
 
 function partsOf(s: QueryState): AnswerParts {
@@ -50,6 +51,7 @@ function partsOf(s: QueryState): AnswerParts {
     asOf: served?.asOf ?? s.asOf!,
     routing: s.routing!,
     timings: s.timings,
+    understood: answerUnderstood(s),
   };
 }
 
@@ -166,6 +168,7 @@ export class QueryService implements OnModuleDestroy {
       costUsd: 0,
       asOf: entry.asOf,
       routing: decideRoute({ hit, plan: null, threshold: this.planner.threshold, llmAvailable: null }),
+      understood: entry.understood ?? `the earlier answer to "${entry.question}"`,
     };
   }
 
@@ -177,6 +180,7 @@ export class QueryService implements OnModuleDestroy {
     return {
       answerId,
       question: p.question,
+      understood: p.understood,
       sql: p.sql,
       columns: result.columns,
       rows: result.rows,

@@ -23,7 +23,7 @@ interface Ctx {
 }
 
 const DESTRUCTIVE =
-  /^(?:(?:please|pls|can you|could you|would you|go ahead and|now)\s+)*(?:delete|drop|truncate|insert|remove|alter|grant|revoke|erase|wipe|purge|overwrite|modify|rename|reassign|assign|reopen|create|update|close|cancel|kill|destroy|restart|approve|set|change|move|mark)\b/i;
+  /^(?:(?:please|pls|can you|could you|would you|go ahead and|now)\s+)*(?:delete|drop|truncate|insert|remove|alter|grant|revoke|erase|wipe|purge|overwrite|modify|rename|reassign|assign|reopen|create|update|close|cancel|kill|destroy|restart|approve)\b/i;
 
 function lexOf<K extends Lex['k']>(item: Item | undefined, k: K, entity?: string): LexOf<K> | undefined {
   if (!item || item.t !== 'lex') return undefined;
@@ -92,7 +92,10 @@ export function chooseEntity(model: SemanticModel, items: Item[]): string | null
     else if (ents.size > 0) implied.push(ents);
   }
   if (named.size > 1) return ENTITY_CONFLICT;
-  if (named.size === 1) return [...named][0];
+  if (named.size === 1) {
+    const [only] = named;
+    return implied.every((set) => set.has(only)) ? only : ENTITY_CONFLICT;
+  }
   const keys = Object.keys(model.entities);
   const fits = keys.filter((k) => implied.every((s) => s.has(k)));
   if (implied.length === 0) return null;

@@ -51,10 +51,10 @@ export class QuestionParser {
       return refuse('', [], 'this asks to change data; questions can only read it', null);
     }
     const { items } = scanQuestion(question, this.lexicon, tenant, people, opts.now);
-    const entityKey = chooseEntity(this.model, items);
-    if (entityKey === ENTITY_CONFLICT) {
-      return refuse('', contentWords(items), 'the question mixes several kinds of records', null);
-    }
+    const chosen = chooseEntity(this.model, items);
+    const conflict = chosen === ENTITY_CONFLICT;
+    // Several kinds of records: read it as the most-named one, only to say what was understood.
+    const entityKey = conflict ? mostNamed(this.model, items) : chosen;
     const key = entityKey ?? Object.keys(this.model.entities)[0];
     const entity = this.model.entities[key];
     const ctx: Ctx = {
@@ -84,6 +84,15 @@ export class QuestionParser {
     });
     const unrecognized = items.filter((_, i) => !ctx.used[i]).map((it) => it.words);
     const understood = entityKey ? restate(this.model, ctx.form) : '';
+    if (conflict) {
+      const reason = 'the question mixes several kinds of records';
+      return refuse(
+        understood,
+        unrecognized,
+        unrecognized.length ? `${reason}: ${unrecognized.join(', ')}` : reason,
+        null,
+      );
+    }
     if (unrecognized.length > 0) {
       const r = refuse(
         understood,
@@ -153,8 +162,21 @@ function finish(form: LogicalForm): void {
   }
 }
 
-function contentWords(items: Item[]): string[] {
-  return items.filter((it) => !isStop(it)).map((it) => it.words);
+/** The entity most words of the question belong to (the model's order breaks ties). */
+function mostNamed(model: SemanticModel, items: Item[]): string {
+  const score = new Map<string, number>();
+  for (const it of items) {
+    if (it.t !== 'lex') continue;
+    const ents = new Set<string>();
+    for (const l of it.lex) {
+      if (l.k === 'measure') ents.add(model.measures[l.measure].entity);
+      else if ('entity' in l) ents.add(l.entity);
+    }
+    for (const e of ents) score.set(e, (score.get(e) ?? 0) + 1 / ents.size);
+  }
+  let best = Object.keys(model.entities)[0];
+  for (const k of Object.keys(model.entities)) if ((score.get(k) ?? 0) > (score.get(best) ?? 0)) best = k;
+  return best;
 }
 
 function refuse(
