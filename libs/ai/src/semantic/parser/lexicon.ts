@@ -43,7 +43,8 @@ const FUNCTION_WORDS =
   had having what whats how me my our ours we us i you your it its they them this that these those there here
   please can could would should will any some all currently now right just also ever overall so as into about
   theres shows showing lists tell see want need let lets know exist exists existing existed got kindly then
-  where one ones set presently whats status's hey hi okay ok would like wanna`
+  where one ones set presently whats status's hey hi okay ok would like wanna among amongst belong belongs
+  belonging yet used use`
     .split(/\s+/)
     .filter(Boolean);
 
@@ -121,6 +122,7 @@ const GRAMMAR: [string[], Lex][] = [
       'do not',
       'did not',
       'never',
+      'not yet',
       'neither',
       'nor',
       'apart from',
@@ -134,7 +136,8 @@ const GRAMMAR: [string[], Lex][] = [
     ],
     { k: 'neg' },
   ],
-  [['or', 'and or', 'either'], { k: 'or' }],
+  [['or', 'and or'], { k: 'or' }],
+  [['used by', 'used on', 'used in', 'in use', 'either'], { k: 'stop' }],
   [['and', 'as well as', 'plus', 'along with', 'together with', 'both'], { k: 'and' }],
   [
     [
@@ -199,6 +202,12 @@ const GRAMMAR: [string[], Lex][] = [
       'largest count',
       'most of',
       'top',
+      'most common',
+      'the most common',
+      'most frequent',
+      'most popular',
+      'most often',
+      'most frequently',
     ],
     { k: 'most', dir: 'desc' },
   ],
@@ -214,6 +223,10 @@ const GRAMMAR: [string[], Lex][] = [
       'lowest count of',
       'lowest count',
       'bottom',
+      'least common',
+      'the least common',
+      'least frequent',
+      'rarest',
     ],
     { k: 'most', dir: 'asc' },
   ],

@@ -25,6 +25,10 @@ interface Ctx {
 const DESTRUCTIVE =
   /^(?:(?:please|pls|can you|could you|would you|go ahead and|now)\s+)*(?:delete|drop|truncate|insert|remove|alter|grant|revoke|erase|wipe|purge|overwrite|modify|rename|reassign|assign|reopen|create|update|close|cancel|kill|destroy|restart|approve)\b/i;
 
+/** Words after "assigned to" that name no one in particular: never a person's name. */
+const NOBODY =
+  /^(?:me|myself|us|anyone|anybody|someone|somebody|everyone|everybody|nobody|none|noone|them|him|her)$/i;
+
 function lexOf<K extends Lex['k']>(item: Item | undefined, k: K, entity?: string): LexOf<K> | undefined {
   if (!item || item.t !== 'lex') return undefined;
   return item.lex.find(
@@ -228,7 +232,9 @@ function valueAt(ctx: Ctx, i: number, dim?: string): ValueReading | undefined {
 
 /** The field's own name right before or after a value ("priority high", "status set to done"): index or -1. */
 function fieldMarker(ctx: Ctx, from: number, to: number, dim: string): number {
-  const before = prevContent(ctx, from);
+  let before = prevContent(ctx, from);
+  // "priority other than low": the field may stand before the negation.
+  if (before >= 0 && lexOf(ctx.items[before], 'neg')) before = prevContent(ctx, before);
   if (before >= 0 && !ctx.used[before] && lexOf(ctx.items[before], 'dim', ctx.entityKey)?.dim === dim)
     return before;
   const after = nextContent(ctx, to);
@@ -265,7 +271,11 @@ function readPrefixes(ctx: Ctx): void {
       const it = items[k];
       const known = valueAt(ctx, k, p.dim) ?? personValue(ctx, k);
       if (known) values.push(known.value);
-      else if (it.t === 'unknown' && /^[\p{L}][\p{L}\p{N}._-]*$/u.test(it.words)) {
+      else if (it.t === 'unknown' && NOBODY.test(it.words)) {
+        ctx.problems.push(`"${items[i].words} ${it.words}" names nobody in particular`);
+        used[k] = true;
+        break;
+      } else if (it.t === 'unknown' && /^[\p{L}][\p{L}\p{N}._-]*$/u.test(it.words)) {
         values.push(it.words);
         free = true;
       } else break;

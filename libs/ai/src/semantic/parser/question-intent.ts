@@ -32,6 +32,16 @@ function readGroups(ctx: Ctx): void {
     if (dn) {
       addGroup(ctx, dn);
       take(ctx, i, n);
+      // "by type and status": more fields joined by "and".
+      for (let j = n; ;) {
+        const c = nextContent(ctx, j);
+        const k = c >= 0 && lexOf(items[c], 'and') ? nextContent(ctx, c) : -1;
+        const d = dimAt(ctx, k);
+        if (!d) break;
+        addGroup(ctx, d);
+        take(ctx, c, k);
+        j = k;
+      }
     } else if (bucket) {
       take(ctx, i, n);
       if (ctx.form.grain && ctx.form.grain !== bucket.grain) ctx.problems.push('two time buckets');
@@ -80,6 +90,13 @@ function findAsked(ctx: Ctx, ids: string[]): Asked | null {
     if (used[i]) continue;
     const it = items[i];
     const wh = lexOf(it, 'wh');
+    const whoField = wh?.wh === 'who' ? dimAt(ctx, nextContent(ctx, i)) : undefined;
+    if (whoField && /assignee|reporter|author|reviewer/.test(whoField)) {
+      // "who are the reporters of ...": the field named.
+      take(ctx, i, nextContent(ctx, i));
+      set({ kind: 'dim', column: entity.dimensions[whoField].column, name: whoField, dim: whoField });
+      continue;
+    }
     if (wh?.wh === 'who') {
       const w = whoDim(ctx, i);
       if (!w) continue;
@@ -231,7 +248,7 @@ export function readProjection(ctx: Ctx, ids: string[]): void {
     if (!used[i] && lexOf(it, 'count') && !hasMeasure) {
       take(ctx, i);
       countAt = i;
-    } else if (!used[i] && hasMeasure && lexOf(it, 'count') && items[i].words === 'total') take(ctx, i);
+    } else if (!used[i] && hasMeasure && lexOf(it, 'count')) take(ctx, i);
   });
   const asked = findAsked(ctx, ids);
 
@@ -331,6 +348,9 @@ export function readProjection(ctx: Ctx, ids: string[]): void {
   const latest = recency as { dir: 'asc' | 'desc'; column: string | null; at: number } | null;
 
   if (ids.length) {
+    // "is PAY-3 resolved?" is a yes/no question, not a list of matching records.
+    if (form.filters.some((f) => f.column !== entity.idColumn))
+      ctx.problems.push('a yes/no question about a record');
     if (asked) {
       form.projection = { kind: 'lookup', column: asked.column, name: asked.name };
     } else if (countAt >= 0) form.projection = { kind: 'count' };
@@ -358,8 +378,7 @@ export function readProjection(ctx: Ctx, ids: string[]): void {
       form.order = { by: 'measure', direction: ranking.dir };
       form.limit = n ?? 1;
     } else if (latest) ctx.problems.push(`"${items[latest.at].words}" with a count`);
-    if (distinctWanted && countAt >= 0 && form.groups.length === 0)
-      ctx.problems.push('count of distinct values');
+    if (distinctWanted && countAt >= 0) ctx.problems.push('a count of distinct values');
     return;
   }
   if (askedDim) {

@@ -69,6 +69,10 @@ export function readTime(ctx: Ctx): void {
         } else ctx.problems.push(`"not ${it.words}"`);
         continue;
       }
+      if (it.window.start && it.window.start.getTime() > ctx.now.getTime()) {
+        ctx.problems.push(`"${it.words}" is in the future`);
+        continue;
+      }
       form.window = it.window;
       form.time = col;
     } else if (it.t === 'age') {
