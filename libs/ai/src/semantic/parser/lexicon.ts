@@ -26,6 +26,7 @@ export type Lex =
   | { k: 'wh'; wh: 'who' | 'when' | 'which' | 'what' }
   | { k: 'contains' }
   | { k: 'bucket'; grain: 'day' | 'week' | 'month' | 'quarter' | 'year' }
+  | { k: 'sort'; dir: 'asc' | 'desc' | null }
   | { k: 'stop' };
 
 export type LexKind = Lex['k'];
@@ -123,6 +124,9 @@ const GRAMMAR: [string[], Lex][] = [
       'did not',
       'never',
       'not yet',
+      'empty',
+      'blank',
+      'missing',
       'neither',
       'nor',
       'apart from',
@@ -138,6 +142,9 @@ const GRAMMAR: [string[], Lex][] = [
   ],
   [['or', 'and or'], { k: 'or' }],
   [['used by', 'used on', 'used in', 'in use', 'either'], { k: 'stop' }],
+  [['sorted by', 'ordered by', 'order by', 'sort by', 'sorted on', 'in order of'], { k: 'sort', dir: null }],
+  [['descending', 'desc', 'newest first', 'latest first', 'highest first'], { k: 'sort', dir: 'desc' }],
+  [['ascending', 'asc', 'oldest first', 'earliest first', 'lowest first'], { k: 'sort', dir: 'asc' }],
   [['and', 'as well as', 'plus', 'along with', 'together with', 'both'], { k: 'and' }],
   [
     [
@@ -242,6 +249,9 @@ const GRAMMAR: [string[], Lex][] = [
       'youngest',
       'most recently created',
       'newly',
+      'the most recent',
+      'the most recently',
+      'the most recently created',
     ],
     { k: 'recency', dir: 'desc', column: null },
   ],

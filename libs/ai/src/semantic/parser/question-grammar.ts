@@ -359,6 +359,20 @@ function readMissing(ctx: Ctx): void {
     if (used[i] || !lexOf(items[i], 'neg')) continue;
     const n = nextContent(ctx, i);
     const dim = n >= 0 && !used[n] ? lexOf(items[n], 'dim', ctx.entityKey) : undefined;
+    const field = n >= 0 && !used[n] ? lexOf(items[n], 'field', ctx.entityKey) : undefined;
+    if (!dim && field && field.column !== entity.idColumn) {
+      // "no resolution date", "an empty resolution date".
+      used[i] = true;
+      used[n] = true;
+      ctx.form.filters.push({
+        column: field.column,
+        op: 'is_null',
+        values: [],
+        parameter: false,
+        source: `${items[i].words} ${items[n].words}`,
+      });
+      continue;
+    }
     if (!dim) continue;
     const d = entity.dimensions[dim.dim];
     used[i] = true;

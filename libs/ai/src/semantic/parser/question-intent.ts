@@ -227,6 +227,36 @@ function readMeasure(ctx: Ctx): boolean {
   return true;
 }
 
+/** "sorted by created date (descending)": the order of a list, on a date, number or free-text field. */
+function readSort(ctx: Ctx): { by: string; direction: 'asc' | 'desc' } | null {
+  const { items, used, entity } = ctx;
+  let out: { by: string; direction: 'asc' | 'desc' } | null = null;
+  for (let i = 0; i < items.length; i += 1) {
+    const s = used[i] ? undefined : lexOf(items[i], 'sort');
+    if (!s || s.dir !== null) continue;
+    const n = nextContent(ctx, i);
+    const field = n >= 0 && !used[n] ? lexOf(items[n], 'field', ctx.entityKey) : undefined;
+    const verb = n >= 0 && !used[n] ? lexOf(items[n], 'timeVerb', ctx.entityKey) : undefined;
+    const dim = dimAt(ctx, n);
+    // Enumerations sort alphabetically in SQL ("high" before "low"), not in their meaning: not offered.
+    const column =
+      field?.column ??
+      verb?.column ??
+      (dim && !entity.dimensions[dim].values ? entity.dimensions[dim].column : undefined);
+    if (!column) continue;
+    take(ctx, i, n);
+    let direction: 'asc' | 'desc' = 'asc';
+    const d = nextContent(ctx, n);
+    const dirWord = d >= 0 && !used[d] ? lexOf(items[d], 'sort') : undefined;
+    if (dirWord?.dir) {
+      direction = dirWord.dir;
+      take(ctx, d);
+    }
+    out = { by: column, direction };
+  }
+  return out;
+}
+
 /** Decides what the answer is: a count, groups, records, distinct values, one record's field, a measure. */
 export function readProjection(ctx: Ctx, ids: string[]): void {
   const { items, used, form, entity } = ctx;
@@ -242,6 +272,7 @@ export function readProjection(ctx: Ctx, ids: string[]): void {
     else if (lexOf(it, 'distinct')) distinctWanted = take(ctx, i);
   });
   readGroups(ctx);
+  const sorted = readSort(ctx);
   // A measure of named records is one of their fields ("the story points of PAY-8").
   const hasMeasure = ids.length === 0 && readMeasure(ctx);
   items.forEach((it, i) => {
@@ -256,6 +287,7 @@ export function readProjection(ctx: Ctx, ids: string[]): void {
   let most: { dir: 'asc' | 'desc'; at: number } | null = null;
   let recency: { dir: 'asc' | 'desc'; column: string | null; at: number } | null = null;
   let whenMost = false;
+  let whenLatest = false;
   items.forEach((it, i) => {
     if (used[i]) return;
     const m = lexOf(it, 'most');
@@ -300,6 +332,10 @@ export function readProjection(ctx: Ctx, ids: string[]): void {
     } else if (wh?.wh === 'when' && most) {
       take(ctx, i);
       whenMost = true;
+    } else if (wh?.wh === 'when' && recency) {
+      // "when was the last bug created": the latest record, with its dates.
+      take(ctx, i);
+      whenLatest = true;
     }
   });
   if (whenMost && !form.grain) form.grain = 'day';
@@ -388,10 +424,13 @@ export function readProjection(ctx: Ctx, ids: string[]): void {
     return;
   }
   form.projection = { kind: 'rows' };
-  if (latest) {
+  if (sorted) {
+    form.order = sorted;
+    if (latest) ctx.problems.push('two orders');
+  } else if (latest) {
     form.order = { by: latest.column ?? entity.defaultTimeColumn, direction: latest.dir };
     const singular = entityNounAt >= 0 && !/s$/.test(items[entityNounAt].words);
-    form.limit = n ?? (singular ? 1 : null);
+    form.limit = n ?? (singular || whenLatest ? 1 : null);
   } else if (n !== null) ctx.problems.push(`the number ${String(n)}`);
   void isStop;
 }

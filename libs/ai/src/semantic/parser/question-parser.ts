@@ -78,9 +78,13 @@ export class QuestionParser {
     readSegments(ctx);
     readValues(ctx);
     readProjection(ctx, ids);
-    // Words with a stop reading that nothing else claimed are function words after all.
+    // Words with a stop reading that nothing else claimed are function words after all; an "and" between two
+    // conditions is the conjunction every condition already has.
     items.forEach((it, i) => {
       if (!ctx.used[i] && isStop(it)) ctx.used[i] = true;
+      const andWord = it.t === 'lex' && it.lex.some((l) => l.k === 'and');
+      if (!ctx.used[i] && andWord && ctx.used[i - 1] && ctx.used[i + 1] && ctx.form.filters.length >= 2)
+        ctx.used[i] = true;
     });
     const unrecognized = items.filter((_, i) => !ctx.used[i]).map((it) => it.words);
     const understood = entityKey ? restate(this.model, ctx.form) : '';
