@@ -129,6 +129,9 @@ function aliasSafe(s: string): string {
     .slice(0, 63);
 }
 
+/** A list or a record asked for: the older planner would answer it with a count. */
+const LIST_OR_RECORD = /\b(?:list|show|give|display|find|fetch|which|what are|get|return)\b|#\d|-\d/i;
+
 function quote(v: string): string {
   return `'${v}'`;
 }
@@ -198,7 +201,11 @@ export class SemanticPlanner {
     if (parsed.ok) return toQueryPlan(this.model, this.version, question, parsed.form);
     const legacy = await this.heuristicPlan(question, opts);
     const owned = parsed.refusal.entity === this.parserEntity;
-    if (legacy.answerable && !owned && legacy.entity !== this.parserEntity) {
+    // Only for named measures: read by the older planner, a list or a lookup became a count (wrong, not refused).
+    const namedMeasure =
+      legacy.measure && (legacy.measure.type !== 'count' || !!this.model.measures[legacy.measure.key]?.alias);
+    const countAsked = !LIST_OR_RECORD.test(question);
+    if (legacy.answerable && !owned && legacy.entity !== this.parserEntity && (namedMeasure || countAsked)) {
       return { ...legacy, understood: legacy.explanation };
     }
     const { refusal } = parsed;

@@ -285,7 +285,8 @@ const GRAMMAR: [string[], Lex][] = [
     ],
     { k: 'recency', dir: 'desc', column: 'resolved_at' },
   ],
-  [['who', 'whom', 'which person', 'which people', 'which persons', 'whose'], { k: 'wh', wh: 'who' }],
+  [['who', 'whom', 'which person', 'which people', 'which persons'], { k: 'wh', wh: 'who' }],
+  [['whose'], { k: 'stop' }],
   [
     ['when', 'what date', 'which date', 'what time', 'on what date', 'on which date', 'at what date'],
     { k: 'wh', wh: 'when' },

@@ -148,7 +148,7 @@ export function toQueryPlan(
       op: f.op,
       values: f.values,
       parameter: f.parameter,
-      caseInsensitive: f.parameter && !f.exact && f.column !== e.idColumn,
+      caseInsensitive: f.parameter && !f.exact,
       source: f.source,
     })),
     time: { entity: form.entity, column: form.time, label: e.timeColumns[form.time]?.label ?? form.time },

@@ -70,7 +70,7 @@ export function chooseEntity(model: SemanticModel, items: Item[]): string | null
     if (it.t === 'id') {
       // A record id names the entities whose ids look like it.
       const ents = Object.entries(model.entities).filter(
-        ([, e]) => e.idPattern && new RegExp(e.idPattern).test(it.value),
+        ([, e]) => e.idPattern && new RegExp(e.idPattern, 'i').test(it.value),
       );
       if (ents.length > 0) {
         strong = true;
@@ -485,7 +485,9 @@ function readIds(ctx: Ctx): string[] {
       column: ctx.entity.idColumn,
       op: ids.length === 1 ? 'eq' : 'in',
       values: ids,
+      // "pay-12" is PAY-12: ids compare case-insensitively.
       parameter: true,
+      exact: false,
       source: ids.join(', '),
     });
   }

@@ -348,13 +348,17 @@ export function readProjection(ctx: Ctx, ids: string[]): void {
   });
   const counting = countAt >= 0 || hasMeasure;
   for (const { i, dim } of leftDims) {
-    if (counting || most) {
+    if (countAt >= 0 && nextContent(ctx, countAt) === i) {
+      // "how many reviewers": a count of values, not a count per value.
+      ctx.problems.push(`"${items[countAt].words} ${items[i].words}"`);
+      take(ctx, i);
+    } else if (counting || most) {
       addGroup(ctx, dim);
       take(ctx, i);
-    } else if (!askedDim && (entityNounAt < 0 || i < entityNounAt)) {
+    } else if (!lexOf(items[prevContent(ctx, i)], 'their') && !askedDim) {
       askedDim = dim;
       take(ctx, i);
-    } else if (entityNounAt >= 0 && i > entityNounAt) {
+    } else if (lexOf(items[prevContent(ctx, i)], 'their')) {
       // "bugs with their labels": one more column of the list.
       const col = entity.dimensions[dim].column;
       if (!form.extraColumns.includes(col)) form.extraColumns.push(col);
@@ -401,6 +405,13 @@ export function readProjection(ctx: Ctx, ids: string[]): void {
       // "the longest cycle time": the measure's maximum, not a ranking.
       const m = ctx.model.measures[proj.measure];
       const agg = ranking.dir === 'desc' ? 'max' : 'min';
+      // "top 3 bugs with the longest cycle time" asks for records, not one figure.
+      if (n !== null) {
+        ctx.problems.push(
+          `the ${String(n)} records with the ${ranking.dir === 'desc' ? 'highest' : 'lowest'} ${m.label}`,
+        );
+        return;
+      }
       if ((m.type === 'number' || m.type === 'duration') && m.aggregations.includes(agg)) {
         form.projection = { ...proj, agg, percentile: null };
         return;

@@ -21,7 +21,8 @@ export interface Scan {
   items: Item[];
 }
 
-const ID_RE = /\b([A-Za-z][A-Za-z0-9]{0,14}-\d{1,7})\b/g;
+// Record ids: "PAY-123", "payments-api#12", "web-deploy-7" (which entity is the model's idPattern's call).
+const ID_RE = /(?<![\w#.-])([A-Za-z][\w.-]*#\d+|[A-Za-z][\w.-]*-\d{1,7})(?![\w#-])/g;
 const UNIT_DAYS: Record<string, ['day' | 'week' | 'month' | 'year', number]> = {
   day: ['day', 1],
   week: ['week', 1],
@@ -105,7 +106,7 @@ export function scanQuestion(
   const slots: Slot[] = [];
   let text = question.replace(/[“”]/g, '"');
   text = replaceAll(text, /"([^"]+)"/g, (m) => ({ t: 'quoted', words: m[0], value: m[1].trim() }), slots);
-  text = replaceAll(text, ID_RE, (m) => ({ t: 'id', words: m[0], value: m[1].toUpperCase() }), slots);
+  text = replaceAll(text, ID_RE, (m) => ({ t: 'id', words: m[0], value: m[1] }), slots);
   text = cleanText(text);
   text = replaceAll(
     text,

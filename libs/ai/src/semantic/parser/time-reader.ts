@@ -5,6 +5,12 @@ function timeColumnBefore(ctx: Ctx, i: number): string | null {
   for (let j = i - 1; j >= 0 && j >= i - 3; j -= 1) {
     const it = ctx.items[j];
     if (it.t !== 'lex') return null;
+    const recent = lexOf(it, 'recency');
+    if (recent?.column && !ctx.used[j]) {
+      // "last updated after 14 November": the date, not an order.
+      ctx.used[j] = true;
+      return recent.column;
+    }
     const verb = lexOf(it, 'timeVerb', ctx.entityKey);
     if (verb) {
       // "resolved" is also a filter (a segment): leave it for the segment reader.
@@ -39,6 +45,10 @@ export function readTime(ctx: Ctx): void {
         continue;
       }
       columns.add(col);
+      if (it.window.start && it.window.start.getTime() > ctx.now.getTime()) {
+        ctx.problems.push(`"${it.words}" is in the future`);
+        continue;
+      }
       if (negationBefore(ctx, verbAt >= 0 ? verbAt : i)) {
         const w = it.window;
         if (w.start && !w.end)
