@@ -130,7 +130,8 @@ function aliasSafe(s: string): string {
 }
 
 /** A list or a record asked for: the older planner would answer it with a count. */
-const LIST_OR_RECORD = /\b(?:list|show|give|display|find|fetch|which|what are|get|return)\b|#\d|-\d/i;
+const LIST_OR_RECORD = /\b(?:list|show|give|display|find|fetch|which|what are|get|return)\b/i;
+const RECORD_ID = /[A-Za-z][\w.-]*(?:#|-)\d/;
 
 function quote(v: string): string {
   return `'${v}'`;
@@ -205,7 +206,17 @@ export class SemanticPlanner {
     const namedMeasure =
       legacy.measure && (legacy.measure.type !== 'count' || !!this.model.measures[legacy.measure.key]?.alias);
     const countAsked = !LIST_OR_RECORD.test(question);
-    if (legacy.answerable && !owned && legacy.entity !== this.parserEntity && (namedMeasure || countAsked)) {
+    // A question the parser read completely and refused on purpose, or one naming a record, stays refused.
+    const deliberate = parsed.refusal.deliberate;
+    const namesRecord = RECORD_ID.test(question);
+    if (
+      legacy.answerable &&
+      !owned &&
+      !deliberate &&
+      !namesRecord &&
+      legacy.entity !== this.parserEntity &&
+      (namedMeasure || countAsked)
+    ) {
       return { ...legacy, understood: legacy.explanation };
     }
     const { refusal } = parsed;

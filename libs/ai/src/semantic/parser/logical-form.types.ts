@@ -54,6 +54,8 @@ export interface ParseRefusal {
   entity: string | null;
   /** Answerable restatements close to the question. */
   suggestions: string[];
+  /** Refused on purpose (a reading that would be wrong), not for want of words: no other reader should guess. */
+  deliberate: boolean;
 }
 
 export type ParseResult = { ok: true; form: LogicalForm } | { ok: false; refusal: ParseRefusal };

@@ -79,6 +79,19 @@ function whoDim(ctx: Ctx, i: number): { dim: string; verb: number } | null {
   return person ? { dim: person, verb: -1 } : null;
 }
 
+/** A measure that is one column of a record ("changed files" of a pull request), read as that field. */
+function measureField(ctx: Ctx, i: number): { column: string } | undefined {
+  const it = ctx.items[i];
+  if (it.t !== 'lex') return undefined;
+  for (const l of it.lex) {
+    if (l.k !== 'measure') continue;
+    const m = ctx.model.measures[l.measure];
+    if (m.entity === ctx.entityKey && m.type === 'number' && 'column' in m.expression)
+      return { column: m.expression.column };
+  }
+  return undefined;
+}
+
 function findAsked(ctx: Ctx, ids: string[]): Asked | null {
   const { items, used, entity } = ctx;
   let asked: Asked | null = null;
@@ -141,7 +154,7 @@ function findAsked(ctx: Ctx, ids: string[]): Asked | null {
       set({ kind: 'dim', column: d.column, name: prefix.dim, dim: prefix.dim });
       continue;
     }
-    const field = lexOf(it, 'field', ctx.entityKey);
+    const field = lexOf(it, 'field', ctx.entityKey) ?? measureField(ctx, i);
     const dim = lexOf(it, 'dim', ctx.entityKey);
     if (ids.length && (field || dim)) {
       take(ctx, i);

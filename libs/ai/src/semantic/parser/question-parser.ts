@@ -104,10 +104,17 @@ export class QuestionParser {
         `words not understood: ${unrecognized.join(', ')}`,
         entityKey,
       );
-      if (!r.ok) r.refusal.suggestions = this.suggest(question, unrecognized, opts);
+      if (!r.ok) {
+        r.refusal.suggestions = this.suggest(question, unrecognized, opts);
+        r.refusal.deliberate = ctx.problems.length > 0;
+      }
       return r;
     }
-    if (ctx.problems.length > 0) return refuse(understood, [], ctx.problems.join('; '), entityKey);
+    if (ctx.problems.length > 0) {
+      const r = refuse(understood, [], ctx.problems.join('; '), entityKey);
+      if (!r.ok) r.refusal.deliberate = true;
+      return r;
+    }
     if (!entityKey) {
       const kinds = Object.values(this.model.entities).map((e) => e.label);
       return refuse(understood, [], `it does not say which records: ${kinds.join(', ')}?`, null);
@@ -189,7 +196,10 @@ function refuse(
   reason: string,
   entity: string | null,
 ): ParseResult {
-  return { ok: false, refusal: { understood, unrecognized, reason, entity, suggestions: [] } };
+  return {
+    ok: false,
+    refusal: { understood, unrecognized, reason, entity, suggestions: [], deliberate: false },
+  };
 }
 
 function escapeRegExp(s: string): string {
