@@ -156,6 +156,11 @@ function findAsked(ctx: Ctx, ids: string[]): Asked | null {
     }
     const field = lexOf(it, 'field', ctx.entityKey) ?? measureField(ctx, i);
     const dim = lexOf(it, 'dim', ctx.entityKey);
+    if (ids.length && field?.column === entity.idColumn) {
+      // "issue key WEB-160": the id is given, not asked for.
+      take(ctx, i);
+      continue;
+    }
     if (ids.length && (field || dim)) {
       take(ctx, i);
       if (dim) set({ kind: 'dim', column: entity.dimensions[dim.dim].column, name: dim.dim, dim: dim.dim });

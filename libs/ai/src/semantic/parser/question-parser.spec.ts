@@ -104,6 +104,10 @@ describe('QuestionParser', () => {
       ['highest or high priority items', 'list of work items where priority is highest or high'],
       ['What are the issues that are not bugs?', 'list of work items where type is not bug'],
       ['all tickets other than epics', 'list of work items where type is not epic'],
+      [
+        'show me the open incidents outside OPS',
+        'list of work items where status is not done or cancelled and type is incident and project is not OPS',
+      ],
       ['Show me all unassigned tickets', 'list of work items where assignee is empty'],
       ['issues without a label', 'list of work items where label is empty'],
       ['issues created by Ward', 'list of work items where reporter is Daniel Ward'],
@@ -140,6 +144,8 @@ describe('QuestionParser', () => {
       ['when was PAY-7 created', 'created_at'],
       ['When was PAY-12 resolved?', 'resolved_at'],
       ['What are the story points of PAY-8?', 'story_points'],
+      ["What's WEB-4's status", 'status'],
+      ['Get the status for issue key WEB-160', 'status'],
     ])('lookup: %s', (q, name) => {
       const f = read(q);
       expect(f.projection).toMatchObject({ kind: 'lookup', name });

@@ -85,7 +85,7 @@ function replaceAll(
 function cleanText(q: string): string {
   return q
     .replace(/[’‘`´]/g, "'")
-    .replace(/(\w)'s\b/g, '$1')
+    .replace(/'s\b/g, '')
     .replace(/'/g, '')
     .replace(/\b(\w+)-(?=[a-z])/gi, '$1 ')
     .replace(/[^\p{L}\p{N}_#\s:-]+/gu, ' ')
