@@ -68,8 +68,10 @@ describe('POST /v1/ai/query: the semantic route answers analytics questions (no 
         cache: expect.objectContaining({ hit: false, kind: null }),
         asOf: expect.any(String),
         rowCount: res.body.rows.length,
+        understood: expect.any(String),
       }),
     );
+    expect(res.body.understood.length).toBeGreaterThan(0);
     expect(res.body.sql).toContain('$1');
     expect(res.body.timings).toEqual(
       expect.objectContaining({
@@ -96,6 +98,19 @@ describe('POST /v1/ai/query: the semantic route answers analytics questions (no 
         expectAnswer(res.body.results[i], c.expect(dataB), c.q);
       });
     }
+  });
+
+  it('says what it understood, and a cached answer keeps saying it', async () => {
+    const q = 'Which open high-priority bugs are older than 30 days?';
+    const first = await t.ask(a.apiKey, q);
+    expect(first.status).toBe(200);
+    expect(first.body.understood).toMatch(
+      /^list of work items where created before \d{4}-\d{2}-\d{2} and status is not done or cancelled and priority is high and type is bug$/,
+    );
+    expect(first.body.columns[0]).toBe('id');
+    const again = await t.ask(a.apiKey, q);
+    expect(again.body.cache.hit).toBe(true);
+    expect(again.body.understood).toBe(first.body.understood);
   });
 
   it('records the routing decision and its reasons', async () => {

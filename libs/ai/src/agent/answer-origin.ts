@@ -20,3 +20,19 @@ export function answerOrigin(state: QueryState): AnswerOrigin {
     model: `semantic-model@${state.plan?.modelVersion ?? 'unknown'}`,
   };
 }
+
+/**
+ * What the answer answers, in plain English: the semantic plan's restatement, or, for SQL a model wrote, that it
+ * did (with what the parser could read). A cached answer keeps the reading it was computed with.
+ */
+export function answerUnderstood(state: QueryState): string {
+  if (state.hit?.entry.understood) return state.hit.entry.understood;
+  const plan = state.plan;
+  if (state.llm) {
+    const read = plan?.understood ? `; the question parser read: ${plan.understood}` : '';
+    return `SQL written by the model ${state.llm.model} (${state.llm.provider})${read}`;
+  }
+  if (plan?.answerable) return plan.understood ?? plan.explanation;
+  if (state.hit) return `the earlier answer to "${state.hit.entry.question}"`;
+  return plan?.understood ?? '';
+}

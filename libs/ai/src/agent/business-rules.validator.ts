@@ -167,6 +167,16 @@ export class BusinessRulesValidator implements OnModuleInit {
         return `${c.column} IS NOT NULL`;
       case 'contains':
         return `${values[0]} = ANY(${c.column})`;
+      case 'is_empty':
+        return `coalesce(cardinality(${c.column}), 0) = 0`;
+      case 'not_empty':
+        return `cardinality(${c.column}) > 0`;
+      case 'lt':
+        return `${c.column} < ${values[0]}`;
+      case 'gte':
+        return `${c.column} >= ${values[0]}`;
+      case 'text_contains':
+        return `strpos(lower(${c.column}), lower(${values[0]})) > 0`;
     }
   }
 }

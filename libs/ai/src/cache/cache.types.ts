@@ -23,6 +23,8 @@ export interface CachedAnswer {
   model: string;
   modelVersion: string;
   createdAt: string;
+  /** What the answer answers, in plain English (absent on entries cached before it was recorded). */
+  understood?: string;
 }
 
 /** A cached question in the semantic index of its tenant. */

@@ -78,7 +78,9 @@ function understoodOf(plan: QueryPlan): string {
     plan.dimensions.map((d) => `${d.entity}.${d.key}`).sort(),
     plan.grain,
     plan.order,
+    plan.rowOrder ?? null,
     plan.limit,
+    plan.projection ?? null,
   ]);
 }
 
@@ -88,14 +90,18 @@ export function planSignature(plan: QueryPlan): string {
     plan.modelVersion,
     plan.entity,
     plan.joins,
-    plan.measure ? [plan.measure.key, plan.measure.aggregation, plan.measure.percentile] : null,
+    plan.measure
+      ? [plan.measure.key, plan.measure.aggregation, plan.measure.percentile, plan.measure.alias]
+      : null,
     plan.filters.map((f) => [filterKey(f), f.parameter, f.caseInsensitive]).sort(),
     plan.dimensions.map((d) => `${d.entity}.${d.key}`),
     plan.time ? `${plan.time.entity}.${plan.time.column}` : null,
     plan.window ? [plan.window.start, plan.window.end] : null,
     plan.grain,
     plan.order,
+    plan.rowOrder ?? null,
     plan.limit,
+    plan.projection ?? null,
   ]);
 }
 

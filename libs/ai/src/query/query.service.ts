@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { AppException, ErrorCode } from '@app/common';
 import { EmbeddingService } from '@app/embedding';
 import { MetricsService, type QueryRoute } from '@app/metrics';
-import { answerOrigin, type AnswerOrigin } from '../agent/answer-origin';
+import { answerOrigin, answerUnderstood, type AnswerOrigin } from '../agent/answer-origin';
 import { QueryClock } from '../agent/query-clock.service';
 import { QueryGraph } from '../agent/query-graph.service';
 import { decideRoute } from '../agent/query-router';
@@ -46,6 +46,7 @@ interface AnswerParts {
   asOf: string;
   routing: RoutingDecision;
   timings: Record<string, number>;
+  understood: string;
 }
 
 function partsOf(s: QueryState): AnswerParts {
@@ -60,6 +61,7 @@ function partsOf(s: QueryState): AnswerParts {
     asOf: served?.asOf ?? s.asOf!,
     routing: s.routing!,
     timings: s.timings,
+    understood: answerUnderstood(s),
   };
 }
 
@@ -180,6 +182,7 @@ export class QueryService implements OnModuleDestroy {
       costUsd: 0,
       asOf: entry.asOf,
       routing: decideRoute({ hit, plan: null, threshold: this.planner.threshold, llmAvailable: null }),
+      understood: entry.understood ?? `the earlier answer to "${entry.question}"`,
     };
   }
 
@@ -191,6 +194,7 @@ export class QueryService implements OnModuleDestroy {
     return {
       answerId,
       question: p.question,
+      understood: p.understood,
       sql: p.sql,
       columns: result.columns,
       rows: result.rows,

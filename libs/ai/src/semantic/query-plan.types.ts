@@ -40,6 +40,22 @@ export interface PlanFilter {
   source: string;
 }
 
+/**
+ * What the answer is. `aggregate`: the measure, per group or time bucket when the plan has them; `rows`: records
+ * (the id first, as `id`); `distinct`: the values of one field; `lookup`: one field of the named record(s).
+ */
+export type PlanProjection =
+  | { kind: 'aggregate' }
+  | { kind: 'rows'; columns: PlanColumn[] }
+  | { kind: 'distinct'; column: PlanColumn }
+  | { kind: 'lookup'; columns: PlanColumn[] };
+
+export interface PlanColumn {
+  column: string;
+  /** Answer column name: the field's name (`id` for the record id). */
+  alias: string;
+}
+
 export interface PlanTimeWindow {
   /** ISO-8601 UTC, inclusive; null when unbounded. */
   start: string | null;
@@ -65,7 +81,13 @@ export interface QueryPlan {
   window: PlanTimeWindow | null;
   grain: TimeGrain | null;
   order: { by: 'measure' | 'time'; direction: 'asc' | 'desc' } | null;
+  /** Records (projection `rows`) in this order; null: the model's default (newest first). */
+  rowOrder?: { column: string; direction: 'asc' | 'desc' } | null;
   limit: number | null;
+  /** Absent on plans of the older heuristic planner: an aggregate. */
+  projection?: PlanProjection;
+  /** The canonical plain-English reading of the plan ("list of work items where type is bug ..."). */
+  understood?: string;
   confidence: number;
   /** confidence ≥ the configured threshold: the semantic route may answer it. */
   answerable: boolean;

@@ -18,6 +18,7 @@ import {
   type ExpectedAnswer,
   type TenantData,
 } from './testing/analytics-questions';
+import { WORK_ITEM_QUESTIONS } from './testing/work-item-questions';
 import {
   createAnalyticsFixture,
   deleteAnalyticsFixture,
@@ -73,22 +74,25 @@ describe('semantic layer answers analytics questions on PostgreSQL', () => {
     expect(new Set(ANALYTICS_QUESTIONS.map((c) => c.q.toLowerCase())).size).toBeGreaterThanOrEqual(30);
   });
 
-  it.each(ANALYTICS_QUESTIONS.map((c) => [c.q, c] as const))('%s', async (_q, c) => {
-    const expected = c.expect(tenantA);
-    const answer = await ask(c.q, fx.tenants[0].id, c.opts);
-    expect(answer.plan.answerable).toBe(true);
-    expect(answer.columns).toEqual(expected.columns);
-    expect(answer.compiled.columns).toEqual(expected.columns);
-    expectRows(answer.rows, expected);
+  it.each([...ANALYTICS_QUESTIONS, ...WORK_ITEM_QUESTIONS].map((c) => [c.q, c] as const))(
+    '%s',
+    async (_q, c) => {
+      const expected = c.expect(tenantA);
+      const answer = await ask(c.q, fx.tenants[0].id, c.opts);
+      expect(answer.plan.answerable).toBe(true);
+      expect(answer.columns).toEqual(expected.columns);
+      expect(answer.compiled.columns).toEqual(expected.columns);
+      expectRows(answer.rows, expected);
 
-    // The production path: the guard adds the tenant filters itself and must not change the answer.
-    const guarded = guard.analyze(answer.compiled.guardSql, { catalog: models.catalog });
-    expect(guarded.columnIssues).toEqual([]);
-    expect(guarded.result.params).toEqual(['tenant']);
-    const viaGuard = await run(guarded.result.sql, [fx.tenants[0].id]);
-    expect(viaGuard.columns).toEqual(expected.columns);
-    expectRows(viaGuard.rows, expected);
-  });
+      // The production path: the guard adds the tenant filters itself and must not change the answer.
+      const guarded = guard.analyze(answer.compiled.guardSql, { catalog: models.catalog });
+      expect(guarded.columnIssues).toEqual([]);
+      expect(guarded.result.params).toEqual(['tenant']);
+      const viaGuard = await run(guarded.result.sql, [fx.tenants[0].id]);
+      expect(viaGuard.columns).toEqual(expected.columns);
+      expectRows(viaGuard.rows, expected);
+    },
+  );
 
   it('describes only columns the database has', async () => {
     for (const [table, { columns, tenantColumn }] of Object.entries(models.catalog.tables)) {

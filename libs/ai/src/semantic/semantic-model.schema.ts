@@ -3,7 +3,23 @@ import { z } from 'zod';
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a snake_case identifier');
 const phrases = z.array(z.string().trim().min(1)).default([]);
 
-export const FILTER_OPS = ['eq', 'in', 'not_in', 'is_null', 'not_null', 'contains'] as const;
+/**
+ * lt/gte compare a time column with an instant; text_contains is a case-insensitive substring match; is_empty and
+ * not_empty test an array column for elements.
+ */
+export const FILTER_OPS = [
+  'eq',
+  'in',
+  'not_in',
+  'is_null',
+  'not_null',
+  'contains',
+  'lt',
+  'gte',
+  'text_contains',
+  'is_empty',
+  'not_empty',
+] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
 
 export const TIME_GRAINS = ['day', 'week', 'month', 'quarter', 'year'] as const;
@@ -20,7 +36,7 @@ const conditionSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    const needsValues = c.op === 'eq' || c.op === 'in' || c.op === 'not_in' || c.op === 'contains';
+    const needsValues = !['is_null', 'not_null', 'is_empty', 'not_empty'].includes(c.op);
     if (needsValues && (!c.values || c.values.length === 0)) {
       ctx.addIssue({ code: 'custom', message: `op ${c.op} needs values` });
     }
@@ -77,6 +93,14 @@ const entitySchema = z
     locationDimension: identifier.optional(),
     dimensions: z.record(identifier, dimensionSchema),
     segments: z.record(identifier, segmentSchema).default({}),
+    /** Column holding the record id people quote ("PAY-123"); answers list it first as `id`. */
+    idColumn: identifier.optional(),
+    /** Regular expression a record id of this entity matches ("PAY-123"); ids tell which entity is meant. */
+    idPattern: z.string().optional(),
+    /** Columns a list of records shows after the id, in order. */
+    listColumns: z.array(identifier).default([]),
+    /** Text column that "mentioning X" searches. */
+    textColumn: identifier.optional(),
   })
   .strict();
 export type ModelEntity = z.infer<typeof entitySchema>;

@@ -48,7 +48,7 @@ describe('SemanticPlanner', () => {
     expect(p.entity).toBe('work_items');
     expect(p.measure).toMatchObject({ key: 'work_item_count', aggregation: 'count', alias: 'bugs_resolved' });
     expect(p.dimensions.map((d) => d.key)).toEqual(['assignee']);
-    expect(asked(p)).toEqual(['status eq done', 'type eq bug']);
+    expect(asked(p)).toEqual(['resolved_at not_null', 'status in done|cancelled', 'type eq bug']);
     expect(p.order).toEqual({ by: 'measure', direction: 'desc' });
     expect(p.limit).toBe(5);
     expect(find(p, 'assignee')?.op).toBe('not_null');
@@ -107,11 +107,20 @@ describe('SemanticPlanner', () => {
     expect(p.answerable).toBe(true);
   });
 
-  it.each(['closed', 'resolved', 'done', 'finished', 'fixed', 'completed'])(
+  it.each(['done', 'finished', 'fixed', 'completed'])(
     'reads "bugs %s last month" as done bugs by resolution time',
     async (word) => {
       const p = await plan(`bugs ${word} last month`);
       expect(asked(p)).toEqual(['status eq done', 'type eq bug']);
+      expect(p.time?.column).toBe('resolved_at');
+    },
+  );
+
+  it.each(['closed', 'resolved'])(
+    'reads "bugs %s last month" as Jira does: a resolution (done or cancelled) last month',
+    async (word) => {
+      const p = await plan(`bugs ${word} last month`);
+      expect(asked(p)).toEqual(['resolved_at not_null', 'status in done|cancelled', 'type eq bug']);
       expect(p.time?.column).toBe('resolved_at');
     },
   );
@@ -226,9 +235,9 @@ describe('SemanticPlanner', () => {
 
   describe('questions it should not answer', () => {
     it.each([
-      ["what's the weather in Paris", /nothing to count|did not find/i],
-      ['who should I promote', /did not find/i],
-      ['tell me a joke', /did not find/i],
+      ["what's the weather in Paris", /not understood/i],
+      ['who should I promote', /not understood: promote/i],
+      ['tell me a joke', /not understood/i],
       ['delete all bugs', /change data/i],
       ['drop table work_items', /change data/i],
       ['please update the status of PAY-12 to done', /change data/i],
@@ -255,9 +264,11 @@ describe('SemanticPlanner', () => {
       expect(err.details).toMatchObject({
         unrecognized: ['payments', 'team'],
         measure: 'work_item_count',
-        suggestions: expect.arrayContaining(['How many bugs resolved last week?']),
+        suggestions: expect.arrayContaining([
+          expect.stringMatching(/^number of work items where .*type is bug/),
+        ]),
       });
-      expect(p.explanation).toMatch(/type = 'bug'/);
+      expect(p.explanation).toMatch(/type is bug/);
       expect(p.explanation).toMatch(/last week/);
     });
   });
@@ -272,7 +283,7 @@ describe('SemanticPlanner', () => {
     it('maps an unknown verb to the closest phrase of the model', async () => {
       const p = await plan('how many defects were squashed last week', { similarity });
       expect(p.answerable).toBe(true);
-      expect(asked(p)).toEqual(['status eq done', 'type eq bug']);
+      expect(asked(p)).toEqual(['resolved_at not_null', 'status in done|cancelled', 'type eq bug']);
       expect(p.time?.column).toBe('resolved_at');
       expect(p.issues.join()).toMatch(/similarity/);
     });

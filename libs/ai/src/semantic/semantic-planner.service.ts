@@ -21,6 +21,8 @@ import type {
 import { NUMBER_WORD_PATTERN, numberOfWord } from './number-words';
 import { SemanticModelService } from './semantic-model.service';
 import { SemanticException } from './semantic.exception';
+import { QuestionParser } from './parser/question-parser';
+import { toQueryPlan } from './parser/plan-builder';
 import { describeWindow, parseTimeExpressions, type TimeParse } from './time-window.parser';
 
 /** One reading of a matched phrase. Entity-scoped readings only apply once that entity is chosen. */
@@ -127,6 +129,10 @@ function aliasSafe(s: string): string {
     .slice(0, 63);
 }
 
+/** A list or a record asked for: the older planner would answer it with a count. */
+const LIST_OR_RECORD = /\b(?:list|show|give|display|find|fetch|which|what are|get|return)\b/i;
+const RECORD_ID = /[A-Za-z][\w.-]*(?:#|-)\d/;
+
 function quote(v: string): string {
   return `'${v}'`;
 }
@@ -139,6 +145,9 @@ function quote(v: string): string {
 @Injectable()
 export class SemanticPlanner {
   readonly threshold: number;
+  private readonly parser: QuestionParser;
+  /** The entity the compositional parser answers alone (the model's first, work items). */
+  private readonly parserEntity: string;
   private readonly model: SemanticModel;
   private readonly version: string;
   private readonly phraseRe: RegExp;
@@ -150,6 +159,8 @@ export class SemanticPlanner {
     this.model = modelService.model;
     this.version = modelService.version;
     this.threshold = config.query.semanticMinConfidence;
+    this.parser = new QuestionParser(this.model);
+    this.parserEntity = Object.keys(this.model.entities)[0];
     this.buildPhrases();
     const all = [...this.phrases.keys()].sort((a, b) => b.length - a.length);
     this.phraseRe = new RegExp(
@@ -171,7 +182,80 @@ export class SemanticPlanner {
     return this.similarityEntries.map((e) => e.phrase);
   }
 
+  /**
+   * The compositional parser reads the question first; its refusal is final for its entity (work items), and for
+   * the other entities the older heuristic reading may still answer measures it knows.
+   */
   async plan(question: string, opts: PlanOptions = {}): Promise<QueryPlan> {
+    const now = opts.now ?? new Date();
+    const parsed = this.parser.parse(question, { now, knownValues: opts.knownValues });
+    if (!parsed.ok && parsed.refusal.unrecognized.length > 0 && opts.similarity) {
+      const rewritten = await this.rewriteBySimilarity(question, parsed.refusal.unrecognized, opts);
+      if (rewritten) {
+        const again = this.parser.parse(rewritten, { now, knownValues: opts.knownValues });
+        if (again.ok) {
+          const plan = toQueryPlan(this.model, this.version, question, again.form);
+          return { ...plan, issues: [`read by similarity as "${rewritten}"`] };
+        }
+      }
+    }
+    if (parsed.ok) return toQueryPlan(this.model, this.version, question, parsed.form);
+    const legacy = await this.heuristicPlan(question, opts);
+    const owned = parsed.refusal.entity === this.parserEntity;
+    // Only for named measures: read by the older planner, a list or a lookup became a count (wrong, not refused).
+    const namedMeasure =
+      legacy.measure && (legacy.measure.type !== 'count' || !!this.model.measures[legacy.measure.key]?.alias);
+    const countAsked = !LIST_OR_RECORD.test(question);
+    // A question the parser read completely and refused on purpose, or one naming a record, stays refused.
+    const deliberate = parsed.refusal.deliberate;
+    const namesRecord = RECORD_ID.test(question);
+    if (
+      legacy.answerable &&
+      !owned &&
+      !deliberate &&
+      !namesRecord &&
+      legacy.entity !== this.parserEntity &&
+      (namedMeasure || countAsked)
+    ) {
+      return { ...legacy, understood: legacy.explanation };
+    }
+    const { refusal } = parsed;
+    return {
+      ...legacy,
+      confidence: Math.min(legacy.confidence, refusal.unrecognized.length ? 0.5 : 0.6),
+      answerable: false,
+      explanation: refusal.understood
+        ? `Understood: ${refusal.understood}; but ${refusal.reason}.`
+        : `Not understood: ${refusal.reason}.`,
+      understood: refusal.understood,
+      unrecognized: refusal.unrecognized,
+      issues: [refusal.reason],
+      suggestions: [...new Set([...refusal.suggestions, ...legacy.suggestions])].slice(0, 5),
+    };
+  }
+
+  /** The question with each unknown word replaced by the model phrase closest to it, or null when one has none. */
+  private async rewriteBySimilarity(
+    question: string,
+    words: string[],
+    opts: PlanOptions,
+  ): Promise<string | null> {
+    const candidates = this.vocabulary();
+    const threshold = opts.similarityThreshold ?? DEFAULT_SIMILARITY_THRESHOLD;
+    let out = question;
+    for (const word of words) {
+      const scores = await opts.similarity!(word, candidates);
+      let best = -1;
+      scores.forEach((s, i) => {
+        if (s >= threshold && (best < 0 || s > scores[best])) best = i;
+      });
+      if (best < 0) return null;
+      out = out.replace(new RegExp(`\\b${escapeRegExp(word)}\\b`, 'i'), candidates[best]);
+    }
+    return out;
+  }
+
+  private async heuristicPlan(question: string, opts: PlanOptions): Promise<QueryPlan> {
     const draft = this.analyze(question, opts.now ?? new Date(), opts.knownValues);
     if (opts.similarity && draft.leftovers.length > 0 && !draft.destructive) {
       await this.matchBySimilarity(
@@ -189,7 +273,7 @@ export class SemanticPlanner {
       ErrorCode.CANNOT_ANSWER,
       `Cannot answer this question: ${plan.explanation}`,
       {
-        understood: plan.explanation,
+        understood: plan.understood ?? plan.explanation,
         confidence: plan.confidence,
         entity: plan.entity,
         measure: plan.measure?.key ?? null,
@@ -1148,6 +1232,16 @@ export class SemanticPlanner {
         return `${f.column} is set`;
       case 'contains':
         return `${f.column} contains ${vals}`;
+      case 'is_empty':
+        return `${f.column} is empty`;
+      case 'not_empty':
+        return `${f.column} is not empty`;
+      case 'lt':
+        return `${f.column} before ${vals}`;
+      case 'gte':
+        return `${f.column} on or after ${vals}`;
+      case 'text_contains':
+        return `${f.column} mentions ${vals}`;
     }
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode } from '@app/common';
-import type { CompiledQuery, PlanAggregation, PlanFilter, QueryPlan } from './query-plan.types';
+import type { CompiledQuery, PlanAggregation, PlanColumn, PlanFilter, QueryPlan } from './query-plan.types';
 import type { ModelCondition, ModelExpression, ModelMeasure, SemanticModel } from './semantic-model.schema';
 import { SemanticModelService } from './semantic-model.service';
 import { SemanticException } from './semantic.exception';
@@ -86,6 +86,11 @@ export class SemanticSqlCompiler {
     );
     if (timeCol && plan.grain && !plan.window && !timeFiltered) where.push(`${timeCol} IS NOT NULL`);
 
+    if (plan.projection && plan.projection.kind !== 'aggregate') {
+      const sql = this.recordsSql(plan, from, where, qualify);
+      return { ...sql, params: mode === 'bound' ? params : [], tables };
+    }
+
     const select: string[] = [];
     const groupBy: string[] = [];
     const columns: string[] = [];
@@ -138,6 +143,50 @@ export class SemanticSqlCompiler {
     return { sql, params: mode === 'bound' ? params : [], columns, tables };
   }
 
+  /** Records, the distinct values of one field, or fields of named records: no aggregate. */
+  private recordsSql(
+    plan: QueryPlan,
+    from: string,
+    where: string[],
+    qualify: (entity: string, column: string) => string,
+  ): { sql: string; columns: string[] } {
+    const entity = plan.entity!;
+    const main = this.model.entities[entity];
+    const projection = plan.projection!;
+    const as = (c: PlanColumn) => {
+      const col = qualify(entity, c.column);
+      return col === c.alias ? col : `${col} AS ${c.alias}`;
+    };
+    const whereSql = (extra: string[] = []) =>
+      [...where, ...extra].length > 0 ? ` WHERE ${[...where, ...extra].join(' AND ')}` : '';
+    const limit = plan.limit !== null ? ` LIMIT ${Math.max(1, Math.floor(plan.limit))}` : '';
+    const idOrder = main.idColumn ? `, ${qualify(entity, main.idColumn)} ASC` : '';
+    switch (projection.kind) {
+      case 'distinct': {
+        const c = projection.column;
+        const col = qualify(entity, c.column);
+        const dim = Object.values(main.dimensions).find((d) => d.column === c.column);
+        if (dim?.array) {
+          const sql = `SELECT DISTINCT ${c.alias} ${from} CROSS JOIN LATERAL unnest(${col}) AS ${c.alias}${whereSql()} ORDER BY ${c.alias} ASC${limit}`;
+          return { sql, columns: [c.alias] };
+        }
+        const sql = `SELECT DISTINCT ${as(c)} ${from}${whereSql([`${col} IS NOT NULL`])} ORDER BY ${c.alias} ASC${limit}`;
+        return { sql, columns: [c.alias] };
+      }
+      case 'rows':
+      case 'lookup': {
+        const cols = projection.columns;
+        const order = plan.rowOrder
+          ? `${qualify(entity, plan.rowOrder.column)} ${plan.rowOrder.direction.toUpperCase()} NULLS LAST${idOrder}`
+          : `${qualify(entity, main.defaultTimeColumn)} DESC${idOrder}`;
+        const sql = `SELECT ${cols.map(as).join(', ')} ${from}${whereSql()} ORDER BY ${order}${limit}`;
+        return { sql, columns: cols.map((c) => c.alias) };
+      }
+      case 'aggregate':
+        throw new Error('aggregates are compiled by build()');
+    }
+  }
+
   private filterSql(f: PlanFilter, col: string, bind: (v: string) => string): string {
     const value = (v: string) => (f.parameter ? bind(v) : literal(v));
     const ci = f.parameter && f.caseInsensitive;
@@ -154,6 +203,17 @@ export class SemanticSqlCompiler {
         return `${col} IS NULL`;
       case 'not_null':
         return `${col} IS NOT NULL`;
+      case 'is_empty':
+        return `coalesce(cardinality(${col}), 0) = 0`;
+      case 'not_empty':
+        return `cardinality(${col}) > 0`;
+      case 'lt':
+        return `${col} < ${literal(f.values[0])}::timestamptz`;
+      case 'gte':
+        return `${col} >= ${literal(f.values[0])}::timestamptz`;
+      case 'text_contains':
+        // strpos, not LIKE: the user's text needs no escaping of % and _.
+        return `strpos(lower(${col}), lower(${value(f.values[0])})) > 0`;
       case 'contains':
         return f.values.length === 1
           ? `${value(f.values[0])} = ANY(${col})`

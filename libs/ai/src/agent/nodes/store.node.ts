@@ -4,7 +4,7 @@ import type { CachedAnswer } from '../../cache/cache.types';
 import { SemanticAnswerIndex } from '../../cache/semantic-index.service';
 import { SemanticModelService } from '../../semantic';
 import type { QueryNode, QueryState, QueryUpdate } from '../query-state';
-import { answerOrigin } from '../answer-origin';
+import { answerOrigin, answerUnderstood } from '../answer-origin';
 
 /**
  * Caches the answer under its exact key (and refreshes the entry it was re-run from), and indexes the question for
@@ -51,6 +51,7 @@ export class StoreNode implements QueryNode {
       model: origin.model,
       modelVersion: this.models.version,
       createdAt: new Date().toISOString(),
+      understood: answerUnderstood(state),
     };
     const writes = [this.answers.set(state.exactKey, { ...entry, question: input.question })];
     if (hit && hit.key !== state.exactKey) writes.push(this.answers.set(hit.key, entry));

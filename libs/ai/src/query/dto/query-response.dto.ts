@@ -44,6 +44,13 @@ export class RoutingDto {
 export class QueryResponseDto {
   @ApiProperty({ format: 'uuid' }) answerId!: string;
   @ApiProperty() question!: string;
+  @ApiProperty({
+    description:
+      "What was answered, in plain English: the semantic parser's canonical restatement of the question " +
+      '("number of work items where type is bug and status is not done or cancelled, created the last 30 days"), ' +
+      'or, when a model wrote the SQL, that it did',
+  })
+  understood!: string;
   @ApiProperty({ description: 'The guarded SQL that produced the rows ($1 is the tenant)' }) sql!: string;
   @ApiProperty({ type: [String] }) columns!: string[];
   @ApiProperty({ type: 'array', items: { type: 'array', items: {} }, description: 'Rows in `columns` order' })

@@ -41,6 +41,9 @@ export const within = (t: Date | null, [a, b]: readonly [number, number]) =>
 const hoursBetween = (a: Date, b: Date) => (b.getTime() - a.getTime()) / 3_600_000;
 export const isOpen = (w: FixtureWorkItem) => w.status !== 'done' && w.status !== 'cancelled';
 const isDone = (w: FixtureWorkItem) => w.status === 'done' && w.resolvedAt !== null;
+/** "resolved"/"closed" as Jira means it: a resolution was set, done or cancelled. */
+const isClosed = (w: FixtureWorkItem) =>
+  (w.status === 'done' || w.status === 'cancelled') && w.resolvedAt !== null;
 const cycle = (w: FixtureWorkItem) => hoursBetween(w.createdAt, w.resolvedAt!);
 const ttm = (p: FixturePullRequest) => hoursBetween(p.createdAt, p.mergedAt!);
 const merged = (p: FixturePullRequest) => p.state === 'merged' && p.mergedAt !== null;
@@ -124,12 +127,7 @@ export const ANALYTICS_QUESTIONS: AnalyticsQuestion[] = [
     q: 'How many bugs were resolved last week?',
     expect: ({ wi }) => ({
       columns: ['bugs_resolved'],
-      rows: [
-        [
-          wi.filter((w) => w.type === 'bug' && w.status === 'done' && within(w.resolvedAt, W.lastWeek))
-            .length,
-        ],
-      ],
+      rows: [[wi.filter((w) => w.type === 'bug' && isClosed(w) && within(w.resolvedAt, W.lastWeek)).length]],
     }),
   },
   {
@@ -255,7 +253,7 @@ export const ANALYTICS_QUESTIONS: AnalyticsQuestion[] = [
       ordered: true,
       rows: ranked(
         grouped(
-          wi.filter((w) => w.type === 'bug' && w.status === 'done'),
+          wi.filter((w) => w.type === 'bug' && isClosed(w)),
           (w) => w.assignee,
           (g) => g.length,
         ),
@@ -489,7 +487,7 @@ export const ANALYTICS_QUESTIONS: AnalyticsQuestion[] = [
     expect: ({ wi }) => ({
       columns: ['week', 'bugs_resolved'],
       rows: grouped(
-        wi.filter((w) => w.type === 'bug' && w.status === 'done' && within(w.resolvedAt, W.past8Weeks)),
+        wi.filter((w) => w.type === 'bug' && isClosed(w) && within(w.resolvedAt, W.past8Weeks)),
         (w) => mondayIso(w.resolvedAt!),
         (g) => g.length,
       ),
@@ -730,12 +728,7 @@ export const ANALYTICS_QUESTIONS: AnalyticsQuestion[] = [
     q: 'How many bugs were resolved yesterday?',
     expect: ({ wi }) => ({
       columns: ['bugs_resolved'],
-      rows: [
-        [
-          wi.filter((w) => w.type === 'bug' && w.status === 'done' && within(w.resolvedAt, W.yesterday))
-            .length,
-        ],
-      ],
+      rows: [[wi.filter((w) => w.type === 'bug' && isClosed(w) && within(w.resolvedAt, W.yesterday)).length]],
     }),
   },
   {
@@ -747,12 +740,7 @@ export const ANALYTICS_QUESTIONS: AnalyticsQuestion[] = [
     },
     expect: ({ wi }) => ({
       columns: ['bugs_resolved'],
-      rows: [
-        [
-          wi.filter((w) => w.type === 'bug' && w.status === 'done' && within(w.resolvedAt, W.lastWeek))
-            .length,
-        ],
-      ],
+      rows: [[wi.filter((w) => w.type === 'bug' && isClosed(w) && within(w.resolvedAt, W.lastWeek)).length]],
     }),
   },
 ];

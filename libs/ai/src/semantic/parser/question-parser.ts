@@ -1,0 +1,207 @@
+import type { SemanticModel } from '../semantic-model.schema';
+import { buildLexicon, knownValueLexicon, type Lexicon } from './lexicon';
+import type { NamedValue } from './fuzzy-names';
+import {
+  chooseEntity,
+  DESTRUCTIVE,
+  ENTITY_CONFLICT,
+  isStop,
+  newForm,
+  readIds,
+  readMissing,
+  readPersonVerbs,
+  readPrefixes,
+  readSegments,
+  readText,
+  readValues,
+  type Ctx,
+} from './question-grammar';
+import { readProjection } from './question-intent';
+import { readTime } from './time-reader';
+import type { LogicalForm, ParseResult } from './logical-form.types';
+import { scanQuestion, type Item } from './question-scanner';
+import { restate } from './restatement';
+
+export interface ParseOptions {
+  now: Date;
+  /** The tenant's values per dimension key (people, projects, labels...). */
+  knownValues?: Partial<Record<string, readonly string[]>>;
+}
+
+/** Free-text dimensions whose values are people: their names may be given loosely (first or last name, typos). */
+const PERSON_DIMS = /assignee|reporter|author|reviewer/;
+
+/**
+ * The compositional question parser: scans the question into phrases the lexicon knows, reads filters, time,
+ * grouping and the asked-for projection from them, and refuses when any content word is left unread.
+ */
+export class QuestionParser {
+  private readonly lexicon: Lexicon;
+
+  constructor(private readonly model: SemanticModel) {
+    this.lexicon = buildLexicon(model);
+  }
+
+  parse(question: string, opts: ParseOptions): ParseResult {
+    const known = opts.knownValues ?? {};
+    const tenant = knownValueLexicon(this.model, known);
+    const people: NamedValue[] = [];
+    for (const [value, lex] of this.peopleOf(known, tenant)) people.push({ value, lex });
+    if (DESTRUCTIVE.test(question.trim())) {
+      return refuse('', [], 'this asks to change data; questions can only read it', null);
+    }
+    const { items } = scanQuestion(question, this.lexicon, tenant, people, opts.now);
+    const chosen = chooseEntity(this.model, items);
+    const conflict = chosen === ENTITY_CONFLICT;
+    // Several kinds of records: read it as the most-named one, only to say what was understood.
+    const entityKey = conflict ? mostNamed(this.model, items) : chosen;
+    const key = entityKey ?? Object.keys(this.model.entities)[0];
+    const entity = this.model.entities[key];
+    const ctx: Ctx = {
+      model: this.model,
+      entityKey: key,
+      entity,
+      items,
+      used: items.map((it) => isStop(it) && it.t === 'lex' && it.lex.every((l) => l.k === 'stop')),
+      form: newForm(key, entity),
+      problems: [],
+      countWanted: false,
+      now: opts.now,
+      phrase: (words) => this.lexicon.phrases.get(words) ?? [],
+    };
+    const ids = readIds(ctx);
+    readText(ctx);
+    readPrefixes(ctx);
+    readPersonVerbs(ctx);
+    readTime(ctx);
+    readMissing(ctx);
+    readSegments(ctx);
+    readValues(ctx);
+    readProjection(ctx, ids);
+    // Words with a stop reading that nothing else claimed are function words after all; an "and" between two
+    // conditions is the conjunction every condition already has.
+    items.forEach((it, i) => {
+      if (!ctx.used[i] && isStop(it)) ctx.used[i] = true;
+      const andWord = it.t === 'lex' && it.lex.some((l) => l.k === 'and');
+      if (!ctx.used[i] && andWord && ctx.used[i - 1] && ctx.used[i + 1] && ctx.form.filters.length >= 2)
+        ctx.used[i] = true;
+    });
+    const unrecognized = items.filter((_, i) => !ctx.used[i]).map((it) => it.words);
+    const understood = entityKey ? restate(this.model, ctx.form) : '';
+    if (conflict) {
+      const reason = 'the question mixes several kinds of records';
+      return refuse(
+        understood,
+        unrecognized,
+        unrecognized.length ? `${reason}: ${unrecognized.join(', ')}` : reason,
+        null,
+      );
+    }
+    if (unrecognized.length > 0) {
+      const r = refuse(
+        understood,
+        unrecognized,
+        `words not understood: ${unrecognized.join(', ')}`,
+        entityKey,
+      );
+      if (!r.ok) {
+        r.refusal.suggestions = this.suggest(question, unrecognized, opts);
+        r.refusal.deliberate = ctx.problems.length > 0;
+      }
+      return r;
+    }
+    if (ctx.problems.length > 0) {
+      const r = refuse(understood, [], ctx.problems.join('; '), entityKey);
+      if (!r.ok) r.refusal.deliberate = true;
+      return r;
+    }
+    if (!entityKey) {
+      const kinds = Object.values(this.model.entities).map((e) => e.label);
+      return refuse(understood, [], `it does not say which records: ${kinds.join(', ')}?`, null);
+    }
+    finish(ctx.form);
+    return { ok: true, form: ctx.form };
+  }
+
+  /** The question without the words not understood, when that reads: the closest answerable restatement. */
+  private suggest(question: string, unrecognized: string[], opts: ParseOptions): string[] {
+    let rest = question;
+    for (const w of unrecognized) rest = rest.replace(new RegExp(`\\b${escapeRegExp(w)}\\b`, 'i'), ' ');
+    if (rest === question) return [];
+    const again = this.parse(rest, opts);
+    return again.ok ? [restate(this.model, again.form)] : [];
+  }
+
+  private peopleOf(
+    known: Partial<Record<string, readonly string[]>>,
+    tenant: ReturnType<typeof knownValueLexicon>,
+  ) {
+    const out = new Map<
+      string,
+      ReturnType<typeof knownValueLexicon> extends Map<string, infer L> ? L : never
+    >();
+    for (const [dim, values] of Object.entries(known)) {
+      if (!PERSON_DIMS.test(dim)) continue;
+      for (const v of values ?? []) {
+        const lex = tenant.get(
+          v
+            .toLowerCase()
+            .replace(/[^\p{L}\p{N}_#]+/gu, ' ')
+            .trim(),
+        );
+        if (lex) out.set(v, lex);
+      }
+    }
+    return out;
+  }
+}
+
+/** Groups ranked for "which X has the most": an X, not the records without one. */
+function finish(form: LogicalForm): void {
+  if (form.order?.by === 'measure' && form.limit !== null) {
+    for (const g of form.groups) {
+      if (!form.filters.some((f) => f.column === g.column && f.op === 'not_null')) {
+        form.filters.push({
+          column: g.column,
+          op: 'not_null',
+          values: [],
+          parameter: false,
+          source: 'ranking',
+        });
+      }
+    }
+  }
+}
+
+/** The entity most words of the question belong to (the model's order breaks ties). */
+function mostNamed(model: SemanticModel, items: Item[]): string {
+  const score = new Map<string, number>();
+  for (const it of items) {
+    if (it.t !== 'lex') continue;
+    const ents = new Set<string>();
+    for (const l of it.lex) {
+      if (l.k === 'measure') ents.add(model.measures[l.measure].entity);
+      else if ('entity' in l) ents.add(l.entity);
+    }
+    for (const e of ents) score.set(e, (score.get(e) ?? 0) + 1 / ents.size);
+  }
+  let best = Object.keys(model.entities)[0];
+  for (const k of Object.keys(model.entities)) if ((score.get(k) ?? 0) > (score.get(best) ?? 0)) best = k;
+  return best;
+}
+
+function refuse(
+  understood: string,
+  unrecognized: string[],
+  reason: string,
+  entity: string | null,
+): ParseResult {
+  return {
+    ok: false,
+    refusal: { understood, unrecognized, reason, entity, suggestions: [], deliberate: false },
+  };
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

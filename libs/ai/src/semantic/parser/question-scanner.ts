@@ -1,0 +1,230 @@
+import { numberOfWord } from '../number-words';
+import { addUtc, parseTimeExpressions, startOfUtcDay, type TimeWindow } from '../time-window.parser';
+import type { TimeGrain } from '../semantic-model.schema';
+import { normalizePhraseWords, type Lex, type Lexicon } from './lexicon';
+import { fuzzyName, type NamedValue } from './fuzzy-names';
+
+/** One phrase of the question and its readings; `lex` is empty for a word nobody knows. */
+export type Item =
+  | { t: 'lex'; words: string; lex: Lex[] }
+  | { t: 'id'; words: string; value: string }
+  | { t: 'quoted'; words: string; value: string }
+  | { t: 'window'; words: string; window: TimeWindow }
+  | { t: 'age'; words: string; before: Date; label: string; verb: string | null }
+  | { t: 'grain'; words: string; grain: TimeGrain }
+  | { t: 'trend'; words: string }
+  | { t: 'num'; words: string; n: number }
+  | { t: 'pct'; words: string; p: number }
+  | { t: 'unknown'; words: string; original: string };
+
+export interface Scan {
+  items: Item[];
+}
+
+// Record ids: "PAY-123", "payments-api#12", "web-deploy-7" (which entity is the model's idPattern's call).
+const ID_RE = /(?<![\w#.-])([A-Za-z][\w.-]*#\d+|[A-Za-z][\w.-]*-\d{1,7})(?![\w#-])/g;
+const UNIT_DAYS: Record<string, ['day' | 'week' | 'month' | 'year', number]> = {
+  day: ['day', 1],
+  week: ['week', 1],
+  month: ['month', 1],
+  year: ['year', 1],
+};
+const NUM =
+  '(\\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|fifty|hundred)';
+const AGE_RES: { re: RegExp; verbGroup: number | null; numGroup: number; unitGroup: number }[] = [
+  {
+    re: new RegExp(
+      `\\b(?:(created|opened|filed|reported|raised|updated|modified|resolved|closed)\\s+)?(?:more|over|longer|earlier) than\\s+${NUM}\\s+(days?|weeks?|months?|years?)\\s+ago\\b`,
+      'g',
+    ),
+    verbGroup: 1,
+    numGroup: 2,
+    unitGroup: 3,
+  },
+  {
+    re: new RegExp(
+      `\\b(?:that (?:are|were|is)\\s+|(?:are|is)\\s+)?(?:older than|aged over|aged more than|at least|over)\\s+${NUM}\\s+(days?|weeks?|months?|years?)(?:\\s+old)?\\b`,
+      'g',
+    ),
+    verbGroup: null,
+    numGroup: 1,
+    unitGroup: 2,
+  },
+];
+
+function countOf(word: string): number | null {
+  if (/^\d+$/.test(word)) return Number(word);
+  if (word === 'a' || word === 'an') return 1;
+  return numberOfWord(word) ?? null;
+}
+
+/** Placeholders keep the scanned spans as single tokens through tokenisation. */
+interface Slot {
+  item: Item;
+}
+
+function replaceAll(
+  text: string,
+  re: RegExp,
+  slot: (m: RegExpExecArray) => Item | null,
+  slots: Slot[],
+): string {
+  let out = '';
+  let last = 0;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const item = slot(m);
+    if (!item) continue;
+    out += `${text.slice(last, m.index)} __s${slots.length}__ `;
+    slots.push({ item });
+    last = m.index + m[0].length;
+  }
+  return out + text.slice(last);
+}
+
+function cleanText(q: string): string {
+  return q
+    .replace(/[’‘`´]/g, "'")
+    .replace(/'s\b/g, '')
+    .replace(/'/g, '')
+    .replace(/\b(\w+)-(?=[a-z])/gi, '$1 ')
+    .replace(/[^\p{L}\p{N}_#\s:-]+/gu, ' ')
+    .replace(/(^|\s)[:-]+(?=\s|$)/g, ' ');
+}
+
+/**
+ * Splits a question into readable pieces: record ids, quoted text, dates and ages (read first, so their words are
+ * not read again), numbers, then the longest phrases the lexicon (or the tenant's values) knows.
+ */
+export function scanQuestion(
+  question: string,
+  lexicon: Lexicon,
+  tenant: Map<string, Lex[]>,
+  people: readonly NamedValue[],
+  now: Date,
+): Scan {
+  const slots: Slot[] = [];
+  let text = question.replace(/[“”]/g, '"');
+  text = replaceAll(text, /"([^"]+)"/g, (m) => ({ t: 'quoted', words: m[0], value: m[1].trim() }), slots);
+  text = replaceAll(text, ID_RE, (m) => ({ t: 'id', words: m[0], value: m[1] }), slots);
+  text = cleanText(text);
+  text = replaceAll(
+    text,
+    /\b(?:p(\d{1,2})|(\d{1,2})(?:st|nd|rd|th)?\s+percentile)\b/gi,
+    (m) => ({ t: 'pct', words: m[0], p: Number(m[1] ?? m[2]) / 100 }),
+    slots,
+  );
+  const original = text;
+  text = text.toLowerCase();
+  // Ages ("older than 30 days") before windows, which would read "30 days" otherwise.
+  for (const { re, verbGroup, numGroup, unitGroup } of AGE_RES) {
+    text = replaceAll(
+      text,
+      re,
+      (m) => {
+        const n = countOf(m[numGroup]);
+        const unit = UNIT_DAYS[m[unitGroup].replace(/s$/, '')];
+        if (n === null || !unit) return null;
+        const before = addUtc(startOfUtcDay(now), unit[0], -n * unit[1]);
+        return {
+          t: 'age',
+          words: m[0],
+          before,
+          label: `${n} ${m[unitGroup]} ago`,
+          verb: verbGroup ? (m[verbGroup] ?? null) : null,
+        };
+      },
+      slots,
+    );
+  }
+  const time = parseTimeExpressions(text, now);
+  const spans = [...time.spans].sort((a, b) => b.start - a.start);
+  for (const s of spans) {
+    const sub = text.slice(s.start, s.end);
+    if (/__s\d+__/.test(sub)) continue;
+    const single = parseTimeExpressions(sub, now);
+    let item: Item | null = null;
+    if (single.window) item = { t: 'window', words: sub, window: single.window };
+    else if (single.grain) item = { t: 'grain', words: sub, grain: single.grain };
+    else if (single.trend) item = { t: 'trend', words: sub };
+    if (!item) continue;
+    text = `${text.slice(0, s.start)} __s${slots.length}__ ${text.slice(s.end)}`;
+    slots.push({ item });
+  }
+  void original;
+  return { items: lexItems(text, question, slots, lexicon, tenant, people) };
+}
+
+function lexItems(
+  text: string,
+  question: string,
+  slots: Slot[],
+  lexicon: Lexicon,
+  tenant: Map<string, Lex[]>,
+  people: readonly NamedValue[],
+): Item[] {
+  const words = text
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => w.replace(/^[-:]+|[-:]+$/g, ''))
+    .filter(Boolean);
+  const capitalised = new Set((question.match(/\b[A-Z][\w-]*/g) ?? []).map((w) => normalizePhraseWords(w)));
+  const items: Item[] = [];
+  let tenantMax = 1;
+  for (const k of tenant.keys()) tenantMax = Math.max(tenantMax, k.split(' ').length);
+  for (let i = 0; i < words.length;) {
+    const slot = /^__s(\d+)__$/.exec(words[i]);
+    if (slot) {
+      items.push(slots[Number(slot[1])].item);
+      i += 1;
+      continue;
+    }
+    let best: { n: number; lex: Lex[] } | null = null;
+    const max = Math.max(lexicon.maxWords, tenantMax);
+    for (let n = Math.min(max, words.length - i); n >= 1; n -= 1) {
+      const seq = words.slice(i, i + n);
+      if (seq.some((w) => /^__s\d+__$/.test(w))) continue;
+      const phrase = normalizePhraseWords(seq.join(' '));
+      const fromModel = lexicon.phrases.get(phrase) ?? [];
+      let fromTenant = tenant.get(phrase) ?? [];
+      // A tenant value spelled like a function word ("will", "us") counts only when capitalised.
+      if (
+        fromTenant.length &&
+        fromModel.every((l) => l.k === 'stop') &&
+        fromModel.length &&
+        n === 1 &&
+        !capitalised.has(phrase)
+      ) {
+        fromTenant = [];
+      }
+      const lex =
+        fromTenant.length && fromModel.every((l) => l.k === 'stop')
+          ? fromTenant
+          : [...fromModel, ...fromTenant];
+      if (lex.length) {
+        best = { n, lex };
+        break;
+      }
+    }
+    if (best) {
+      items.push({ t: 'lex', words: words.slice(i, i + best.n).join(' '), lex: best.lex });
+      i += best.n;
+      continue;
+    }
+    const n = countOf(words[i]);
+    if (n !== null && /^\d+$|^[a-z]+$/.test(words[i])) {
+      items.push({ t: 'num', words: words[i], n });
+      i += 1;
+      continue;
+    }
+    const person = fuzzyName(words.slice(i, i + 2), people);
+    if (person) {
+      items.push({ t: 'lex', words: words.slice(i, i + person.words).join(' '), lex: person.lex });
+      i += person.words;
+      continue;
+    }
+    items.push({ t: 'unknown', words: words[i], original: words[i] });
+    i += 1;
+  }
+  return items;
+}
