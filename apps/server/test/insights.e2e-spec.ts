@@ -294,9 +294,9 @@ describe('Insights (API, detection on real PostgreSQL, webhooks through BullMQ)'
     }
     await pool.query(
       `INSERT INTO work_items (tenant_id, external_id, project, title, type, status, priority, created_at, updated_at,
-         resolved_at, content_hash)
+         resolved_at)
        SELECT $1, 'WI-' || n, p, 'Item ' || n, 'story', st, 'medium', c::timestamptz, c::timestamptz,
-              r::timestamptz, 'h' || n
+              r::timestamptz
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(p, st, c, r, n)`,
       [g.id, rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])],
     );
