@@ -300,6 +300,7 @@ describe('Insights (API, detection on real PostgreSQL, webhooks through BullMQ)'
        FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(p, st, c, r, n)`,
       [g.id, rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])],
     );
+    await pool.query('DELETE FROM change_outbox WHERE tenant_id = $1', [g.id]);
     const res = await t.request({ method: 'GET', url: '/v1/ai/insights/forecasts', token: g.apiKey });
     expect(res.status).toBe(200);
     expect(res.body.forecasts).toEqual([

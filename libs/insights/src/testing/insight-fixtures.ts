@@ -63,4 +63,6 @@ export async function insertDeployments(pool: Pool, tenantId: string, rows: Depl
       rows.map((r) => r.startedAt.toISOString()),
     ],
   );
+  // Asked about, never searched: the worker need not embed them (see forgetChanges in @app/ai's SQL fixtures).
+  await pool.query('DELETE FROM change_outbox WHERE tenant_id = $1', [tenantId]);
 }

@@ -1,9 +1,12 @@
 import type { Pool } from 'pg';
 import { insertAnalyticsFixture, type AnalyticsFixture } from '../../semantic/testing/fixtures';
+import { forgetChanges } from '../../sql/testing/tenant-fixtures';
 
 /**
  * Inserts an analytics fixture's rows for tenants that already exist (created through the API): fixture tenant i
- * becomes `tenantIds[i]`. Returns the fixture with its ids replaced, for computing expected answers.
+ * becomes `tenantIds[i]`. Returns the fixture with its ids replaced, for computing expected answers. The rows are
+ * there to be asked about, never searched: their change-outbox entries are dropped, so the worker spends no time
+ * embedding them before the records a test ingests and waits for.
  */
 export async function insertFixtureFor(
   pool: Pool,
@@ -22,6 +25,7 @@ export async function insertFixtureFor(
   };
   // The tenants exist already; only their rows are inserted.
   await insertAnalyticsFixture(pool, { ...mapped, tenants: [] });
+  await forgetChanges(pool, tenantIds);
   return mapped;
 }
 
