@@ -4,12 +4,12 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
+import { MetricsService } from '@app/metrics';
 import { CredentialResolver, bearerToken } from '@app/tenancy';
 import { FairScheduler } from './fair-scheduler';
 import { RateLimitService } from './rate-limit.service';
 import { routeClassOf, type RouteClass } from './route-class';
 import { TenantLimitsService } from './tenant-limits.service';
-import { ThrottlingMetrics } from './throttling.metrics';
 
 /** Route classes whose requests are expensive enough to be scheduled fairly between tenants. */
 const SCHEDULED: readonly RouteClass[] = ['query', 'search', 'embed'];
@@ -31,7 +31,7 @@ export class RateLimitHook {
     private readonly credentials: CredentialResolver,
     private readonly limits: TenantLimitsService,
     private readonly rates: RateLimitService,
-    private readonly metrics: ThrottlingMetrics,
+    private readonly metrics: MetricsService,
   ) {
     const { total, perTenant, queuePerTenant } = config.rateLimits.concurrency;
     for (const cls of SCHEDULED)
@@ -81,7 +81,7 @@ export class RateLimitHook {
       'ratelimit-policy': `${decision.limit};w=${windowS}`,
     });
     if (decision.allowed) return true;
-    this.metrics.throttled(routeClass, tenantId);
+    this.metrics.recordThrottled(routeClass, tenantId);
     await this.refuse(
       request,
       reply,
@@ -103,7 +103,7 @@ export class RateLimitHook {
     if (!scheduler) return;
     const ticket = scheduler.acquire(tenantId ?? 'admin');
     if (!ticket) {
-      this.metrics.throttled(routeClass, tenantId);
+      this.metrics.recordThrottled(routeClass, tenantId);
       await this.refuse(
         request,
         reply,
@@ -118,7 +118,7 @@ export class RateLimitHook {
       slot.closed = true;
       slot.release?.();
     });
-    const waited = ticket.queued ? this.metrics.queued(routeClass, tenantId) : undefined;
+    const waited = ticket.queued ? this.metrics.recordQueued(routeClass, tenantId) : undefined;
     slot.release = await ticket.ready;
     waited?.();
     if (slot.closed) slot.release();

@@ -3,7 +3,6 @@ import { RateLimitHook } from './rate-limit.hook';
 import { RateLimitService } from './rate-limit.service';
 import { TenantLimitsController } from './tenant-limits.controller';
 import { TenantLimitsService } from './tenant-limits.service';
-import { ThrottlingMetrics } from './throttling.metrics';
 
 /**
  * Per-tenant rate limits by route class, shared across API pods through Redis, with overrides through
@@ -11,7 +10,7 @@ import { ThrottlingMetrics } from './throttling.metrics';
  */
 @Module({
   controllers: [TenantLimitsController],
-  providers: [RateLimitHook, RateLimitService, TenantLimitsService, ThrottlingMetrics],
+  providers: [RateLimitHook, RateLimitService, TenantLimitsService],
   exports: [TenantLimitsService, RateLimitService],
 })
 export class ThrottlingModule {}
