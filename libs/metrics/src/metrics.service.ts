@@ -12,6 +12,8 @@ import type {
   QueryRecord,
   QueueCollector,
   QueueCounts,
+  QuotaFigure,
+  QuotaReporter,
   VectorizedRecord,
   VectorSearchRecord,
 } from './metrics.types';
@@ -52,6 +54,7 @@ export class MetricsService {
   private readonly pending = new Set<Promise<void>>();
   private queueCollector?: QueueCollector;
   private embeddingInfo?: EmbeddingInfoProvider;
+  private quotaReporter?: QuotaReporter;
 
   private readonly httpDuration: Histogram<string>;
   private readonly queries: Counter<string>;
@@ -325,6 +328,22 @@ export class MetricsService {
   /** The embedding module registers what model it serves (for GET /v1/metrics/performance). */
   registerEmbeddingInfo(provider: EmbeddingInfoProvider): void {
     this.embeddingInfo = provider;
+  }
+
+  /** The throttling module registers how to read a tenant's daily quotas (for GET /v1/metrics/performance). */
+  registerQuotaReporter(reporter: QuotaReporter): void {
+    this.quotaReporter = reporter;
+  }
+
+  /** A tenant's daily quotas; undefined when no reporter is registered or it fails. */
+  async quotas(tenantId: string): Promise<Record<string, QuotaFigure> | undefined> {
+    if (!this.quotaReporter) return undefined;
+    try {
+      return await withTimeout(this.quotaReporter(tenantId), COLLECT_TIMEOUT_MS, 'quota reporter');
+    } catch {
+      this.collectErrors.inc({ source: 'quotas' });
+      return undefined;
+    }
   }
 
   /** Job counts per queue (`vectorize` always present); zeros when no collector is registered or it fails. */

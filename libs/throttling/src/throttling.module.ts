@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { MetricsService } from '@app/metrics';
+import { DailyQuotaService, QUOTA_CLOCK, systemClock } from './daily-quota.service';
 import { RateLimitHook } from './rate-limit.hook';
 import { RateLimitService } from './rate-limit.service';
 import { TenantLimitsController } from './tenant-limits.controller';
@@ -10,7 +12,22 @@ import { TenantLimitsService } from './tenant-limits.service';
  */
 @Module({
   controllers: [TenantLimitsController],
-  providers: [RateLimitHook, RateLimitService, TenantLimitsService],
+  providers: [
+    RateLimitHook,
+    RateLimitService,
+    TenantLimitsService,
+    DailyQuotaService,
+    { provide: QUOTA_CLOCK, useValue: systemClock },
+  ],
   exports: [TenantLimitsService, RateLimitService],
 })
-export class ThrottlingModule {}
+export class ThrottlingModule implements OnModuleInit {
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly quotas: DailyQuotaService,
+  ) {}
+
+  onModuleInit(): void {
+    this.metrics.registerQuotaReporter((tenantId) => this.quotas.report(tenantId));
+  }
+}
