@@ -59,10 +59,6 @@ const opts = new Command()
 
 /** Tenant A's question limit (per second) during the noisy-neighbour run; B keeps the bench's high default. */
 const NEIGHBOUR_A_LIMIT = 5;
-/** High defaults for the mixed load, which measures capacity, not limits. */
-const UNTHROTTLED = Object.fromEntries(
-  ['QUERY', 'SEARCH', 'EMBED', 'INGEST', 'ADMIN'].map((c) => [`RATE_LIMIT_${c}`, '100000']),
-);
 
 /** Issue 19's noisy neighbour: B's p99 alone, then under A's 64-connection flood (same run, same app). */
 async function noisyNeighbourFigures(server: LoopbackApp, seconds: number): Promise<BenchFigure[]> {
@@ -150,7 +146,7 @@ function memoryFigures(memory: MemoryTrace): BenchFigure[] {
 async function main(): Promise<void> {
   const seconds = opts.soak ? 600 : Number(opts.seconds);
   const clients = Number(opts.clients);
-  const bench = await startBenchApp('load', UNTHROTTLED);
+  const bench = await startBenchApp('load');
   try {
     const { server } = bench;
     const apiKeys: string[] = [];
