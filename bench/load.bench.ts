@@ -7,6 +7,8 @@
  * buffers once a second, and the heap after a forced full GC every 15 s, which only a leak keeps rising once
  * caches are full.
  * Baseline in the same run: the same clients on `GET /health/live` (the HTTP stack alone).
+ * Then the noisy-neighbour figure (issue 19): tenant B asks one question at a time, alone and then while
+ * tenant A floods questions from 64 connections past its rate limit; B's p99 under the flood ÷ B's p99 alone.
  *
  * The load generator runs in the same process as the server (one event loop; its cost is part of the figures,
  * and of the RSS, though it keeps only counts and latencies); the machine is shared, so absolute figures are
@@ -21,6 +23,9 @@ import os from 'node:os';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Command } from 'commander';
+import { PgPoolService } from '@app/database';
+import { insertFixtureFor } from '@app/ai/query/testing/query-test-kit';
+import { createAnalyticsFixture } from '@app/ai/semantic/testing/fixtures';
 import {
   describeMix,
   formatLoadTable,
@@ -32,6 +37,8 @@ import {
   type MemorySeries,
   type MemoryTrace,
 } from '../apps/server/test/reliability/mixed-load';
+import { count, percentile, runNoisyNeighbour } from '../apps/server/test/support/noisy-neighbour';
+import type { LoopbackApp } from '../apps/server/test/support/loopback-app';
 import { writeBenchResult, type BenchFigure } from './report-schema';
 import { round, startBenchApp } from './support';
 
@@ -40,8 +47,77 @@ const opts = new Command()
   .option('--clients <n>', 'concurrent closed-loop clients', '16')
   .option('--baseline-seconds <n>', 'duration of the /health/live baseline', '10')
   .option('--soak', 'run 600 s (overrides --seconds) over a fixed set of records', false)
+  .option('--neighbour-seconds <n>', 'duration of the noisy-neighbour flood (0 skips it)', '20')
   .parse()
-  .opts<{ seconds: string; clients: string; baselineSeconds: string; soak: boolean }>();
+  .opts<{
+    seconds: string;
+    clients: string;
+    baselineSeconds: string;
+    soak: boolean;
+    neighbourSeconds: string;
+  }>();
+
+/** Tenant A's question limit (per second) during the noisy-neighbour run; B keeps the bench's high default. */
+const NEIGHBOUR_A_LIMIT = 5;
+
+/** Issue 19's noisy neighbour: B's p99 alone, then under A's 64-connection flood (same run, same app). */
+async function noisyNeighbourFigures(server: LoopbackApp, seconds: number): Promise<BenchFigure[]> {
+  const a = await server.createTenant('neighbour-a');
+  const b = await server.createTenant('neighbour-b');
+  const res = await fetch(`${server.baseUrl}/v1/admin/tenants/${a.id}/limits`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query: NEIGHBOUR_A_LIMIT }),
+  });
+  if (!res.ok) throw new Error(`limits override failed: ${res.status}`);
+  const pool = server.app.get(PgPoolService).pool;
+  await insertFixtureFor(pool, createAnalyticsFixture({ seed: 19, tenants: 2 }), [a.id, b.id]);
+  console.log(
+    `noisy neighbour: B alone ${Math.round(seconds / 2)} s, then A floods from 64 connections for ${seconds} s`,
+  );
+  const run = await runNoisyNeighbour({
+    floodUrls: [server.baseUrl],
+    quietUrl: server.baseUrl,
+    floodKey: a.apiKey,
+    quietKey: b.apiKey,
+    floodConnections: 64,
+    aloneSeconds: Math.round(seconds / 2),
+    floodSeconds: seconds,
+  });
+  const aloneP99 = percentile(run.quietAlone.latenciesMs, 99);
+  return [
+    {
+      label: 'noisy neighbour B p99',
+      value: round(percentile(run.quietUnderFlood.latenciesMs, 99)),
+      unit: 'ms',
+      baseline: { label: 'B p99 alone', value: round(aloneP99) },
+    },
+    {
+      label: 'noisy neighbour B p50',
+      value: round(percentile(run.quietUnderFlood.latenciesMs, 50)),
+      unit: 'ms',
+    },
+    {
+      label: 'noisy neighbour B errors',
+      value: count(run.quietUnderFlood, (s) => s !== 200),
+      unit: 'responses',
+      goal: 0,
+    },
+    {
+      label: 'noisy neighbour A accepted',
+      value: round(count(run.flood, (s) => s === 200) / run.floodSeconds, 2),
+      unit: 'req/s',
+      baseline: { label: `A's limit`, value: NEIGHBOUR_A_LIMIT },
+    },
+    { label: 'noisy neighbour A 429s', value: count(run.flood, (s) => s === 429), unit: 'responses' },
+    {
+      label: 'noisy neighbour 5xx',
+      value: count(run.flood, (s) => s >= 500) + count(run.quietUnderFlood, (s) => s >= 500),
+      unit: 'responses',
+      goal: 0,
+    },
+  ];
+}
 
 const SOAK_RECORDS_PER_TENANT = 1_000;
 
@@ -126,6 +202,8 @@ async function main(): Promise<void> {
       },
       ...memoryFigures(result.memory),
     ];
+    if (Number(opts.neighbourSeconds) > 0)
+      figures.push(...(await noisyNeighbourFigures(server, Number(opts.neighbourSeconds))));
     for (const [kind, f] of Object.entries(summary.byKind))
       figures.push({ label: `${kind} p99`, value: round(f.p99), unit: 'ms' });
     for (const f of figures)

@@ -4,6 +4,11 @@ import { createMigratedDatabase } from '../libs/database/src/testing/migrated-da
 
 export const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** Benchmarks measure capacity, not the per-tenant rate limits: every class far above what they send. */
+export const UNTHROTTLED: Record<string, string> = Object.fromEntries(
+  ['QUERY', 'SEARCH', 'EMBED', 'INGEST', 'ADMIN'].map((c) => [`RATE_LIMIT_${c}`, '100000']),
+);
+
 export interface BenchApp {
   server: LoopbackApp;
   /** Closes the app and its redis-server, then drops the database. */
@@ -18,7 +23,7 @@ export async function startBenchApp(name: string, env: Record<string, string> = 
   const db = await createMigratedDatabase(`pulse_bench_${name}`);
   let server: LoopbackApp;
   try {
-    server = await startLoopbackApp({ DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...env });
+    server = await startLoopbackApp({ DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...UNTHROTTLED, ...env });
   } catch (err) {
     await db.drop();
     throw err;

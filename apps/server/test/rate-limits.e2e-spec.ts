@@ -149,6 +149,41 @@ describe('Per-tenant rate limits', () => {
     expect(asTenant.status).toBe(403);
   });
 
+  it('enforces daily quotas set through the admin API and reports what remains in /v1/metrics/performance', async () => {
+    const a = await t.createTenant();
+    const b = await t.createTenant();
+    const put = await t.request({
+      method: 'PUT',
+      url: `/v1/admin/tenants/${a.id}/limits`,
+      token: t.adminToken,
+      body: { dailyEmbeddedTexts: 3, embed: 1000 },
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.effective).toMatchObject({ dailyEmbeddedTexts: 3, dailyQuestions: 0 });
+    const embed = (apiKey: string, texts: string[]) =>
+      t.request({ method: 'POST', url: '/v1/ai/embed', token: apiKey, body: { texts } });
+
+    expect((await embed(a.apiKey, ['one', 'two'])).status).toBe(200);
+    const over = await embed(a.apiKey, ['three', 'four']);
+    expect(over.status).toBe(429);
+    expectErrorShape(over.body, 'RATE_LIMITED');
+    expect(over.body.error.details).toMatchObject({ quota: 'embeddedTexts', limit: 3, used: 2 });
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(over.headers['retry-after'])).toBeLessThanOrEqual(86_400);
+    expect((await embed(a.apiKey, ['three'])).status).toBe(200);
+
+    const perf = await t.request({ method: 'GET', url: '/v1/metrics/performance', token: a.apiKey });
+    expect(perf.status).toBe(200);
+    expect(perf.body.quotas).toEqual({
+      embeddedTexts: { limit: 3, used: 3, remaining: 0, resetsAt: expect.stringMatching(/T00:00:00\.000Z$/) },
+      questions: { limit: null, used: 0, remaining: null, resetsAt: expect.any(String) },
+    });
+    // B has no quota and is not affected by A's.
+    expect((await embed(b.apiKey, ['x', 'y', 'z', 'w'])).status).toBe(200);
+    const perfB = await t.request({ method: 'GET', url: '/v1/metrics/performance', token: b.apiKey });
+    expect(perfB.body.quotas.embeddedTexts).toMatchObject({ limit: null, remaining: null });
+  });
+
   it('counts throttled requests by route class in /metrics', async () => {
     const metrics = await t.request({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toMatch(

@@ -173,6 +173,10 @@ export class AppConfig {
         ingest: e.RATE_LIMIT_INGEST,
         admin: e.RATE_LIMIT_ADMIN,
       },
+      dailyQuotas: {
+        questions: e.QUOTA_DAILY_QUESTIONS,
+        embeddedTexts: e.QUOTA_DAILY_EMBEDDED_TEXTS,
+      },
       concurrency: {
         total: e.CONCURRENCY_TOTAL,
         perTenant: e.CONCURRENCY_PER_TENANT,

@@ -147,6 +147,9 @@ export const envSchema = z
      * Expensive work (questions, searches, embeds) per API process and route class: requests running at once
      * in total and per tenant, and how many one tenant may have waiting (more get 429).
      */
+    /** Optional daily quotas per tenant (UTC day): questions asked and texts embedded; 0 = none. */
+    QUOTA_DAILY_QUESTIONS: int(0, 0),
+    QUOTA_DAILY_EMBEDDED_TEXTS: int(0, 0),
     CONCURRENCY_TOTAL: int(8, 1),
     CONCURRENCY_PER_TENANT: int(2, 1),
     CONCURRENCY_QUEUE_PER_TENANT: int(200, 0),

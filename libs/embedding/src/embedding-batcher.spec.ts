@@ -103,4 +103,23 @@ describe('EmbeddingBatcher', () => {
       { size: 1, ok: true },
     ]);
   });
+
+  it("serves submitters in turn: one caller's backlog does not hold another's text for many batches", async () => {
+    const provider = new CountingProvider(4);
+    const batcher = new EmbeddingBatcher(provider, 4, 0);
+
+    const backlog = batcher.submit(
+      Array.from({ length: 40 }, (_, i) => `a ${i}`),
+      'tenant-a',
+    );
+    const [late] = batcher.submit(['b 0', 'b 1'], 'tenant-b');
+    await Promise.all([...backlog, late]);
+
+    // A's first full batch left before B arrived; B rides in the next one, not after A's nine others.
+    expect(provider.batches.findIndex((b) => b.includes('b 0'))).toBe(1);
+    expect(provider.batches[1]).toEqual(['a 4', 'b 0', 'a 5', 'b 1']);
+    // A's own texts keep their order.
+    const aOrder = provider.batches.flat().filter((t) => t.startsWith('a '));
+    expect(aOrder).toEqual(Array.from({ length: 40 }, (_, i) => `a ${i}`));
+  });
 });

@@ -21,9 +21,12 @@ export interface BatchReport {
  * soon as a slot frees (so a busy model sees large batches); an idle provider starts a partial batch on the
  * next turn of the event loop (texts submitted in the same tick travel together, a lone caller does not wait);
  * with a slot free but other batches in flight (a remote gateway), a partial batch waits up to `waitMs` for company.
+ * Texts wait in one lane per submitter (a tenant; '' for background work) and batches take from the lanes in
+ * turn, so one submitter's thousand texts do not keep another's few waiting for many batches.
  */
 export class EmbeddingBatcher {
-  private readonly queue: Pending[] = [];
+  private readonly lanes = new Map<string, Pending[]>();
+  private size = 0;
   private inFlight = 0;
   private timer?: NodeJS.Timeout | NodeJS.Immediate;
 
@@ -35,21 +38,42 @@ export class EmbeddingBatcher {
   ) {}
 
   /** One promise per text, in order; each settles when the batch carrying its text does. */
-  submit(texts: string[]): Promise<Float32Array>[] {
+  submit(texts: string[], lane = ''): Promise<Float32Array>[] {
+    let queue = this.lanes.get(lane);
+    if (!queue) this.lanes.set(lane, (queue = []));
+    const into = queue;
     const promises = texts.map(
-      (text) => new Promise<Float32Array>((resolve, reject) => this.queue.push({ text, resolve, reject })),
+      (text) => new Promise<Float32Array>((resolve, reject) => into.push({ text, resolve, reject })),
     );
+    this.size += texts.length;
+    if (into.length === 0) this.lanes.delete(lane);
     this.schedule();
     return promises;
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.size;
+  }
+
+  /** Up to maxBatch texts, one from each lane in turn; a lane served last moves to the back. */
+  private take(): Pending[] {
+    const batch: Pending[] = [];
+    while (batch.length < this.maxBatch && this.size > 0) {
+      for (const lane of [...this.lanes.keys()]) {
+        const queue = this.lanes.get(lane)!;
+        batch.push(queue.shift()!);
+        this.size--;
+        this.lanes.delete(lane);
+        if (queue.length > 0) this.lanes.set(lane, queue);
+        if (batch.length >= this.maxBatch) break;
+      }
+    }
+    return batch;
   }
 
   private schedule(): void {
-    if (this.queue.length === 0 || this.inFlight >= this.provider.concurrency) return;
-    if (this.queue.length >= this.maxBatch) {
+    if (this.size === 0 || this.inFlight >= this.provider.concurrency) return;
+    if (this.size >= this.maxBatch) {
       this.clearTimer();
       this.drain();
       return;
@@ -75,8 +99,8 @@ export class EmbeddingBatcher {
   }
 
   private drain(): void {
-    while (this.queue.length > 0 && this.inFlight < this.provider.concurrency) {
-      void this.run(this.queue.splice(0, this.maxBatch));
+    while (this.size > 0 && this.inFlight < this.provider.concurrency) {
+      void this.run(this.take());
     }
   }
 
@@ -100,7 +124,7 @@ export class EmbeddingBatcher {
       this.inFlight--;
       this.onBatch({ size: batch.length, ms: performance.now() - started, ok });
       // Whatever queued while this batch ran has already waited as long as a batch takes: send it now.
-      if (this.queue.length > 0) {
+      if (this.size > 0) {
         this.clearTimer();
         this.drain();
       }

@@ -118,7 +118,8 @@ export class EmbeddingService implements OnModuleInit, OnModuleDestroy {
     return { model, dimensions, vector: vectors[0] };
   }
 
-  async embedMany(texts: string[]): Promise<EmbeddedTexts> {
+  /** `lane`: who asks (a tenant id), so the batcher serves callers in turn; background work shares ''. */
+  async embedMany(texts: string[], lane = ''): Promise<EmbeddedTexts> {
     const started = performance.now();
     for (const text of texts) {
       if (typeof text !== 'string' || text.trim() === '') {
@@ -162,7 +163,10 @@ export class EmbeddingService implements OnModuleInit, OnModuleDestroy {
 
     if (toCompute.size > 0) {
       const uniqueKeys = [...toCompute.keys()];
-      const submitted = this.batcher.submit(uniqueKeys.map((key) => inputs[toCompute.get(key)![0]]));
+      const submitted = this.batcher.submit(
+        uniqueKeys.map((key) => inputs[toCompute.get(key)![0]]),
+        lane,
+      );
       this.counters.textsEmbedded += uniqueKeys.length;
       uniqueKeys.forEach((key, j) => {
         const vector = submitted[j].then((v) => {

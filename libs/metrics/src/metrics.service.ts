@@ -12,6 +12,8 @@ import type {
   QueryRecord,
   QueueCollector,
   QueueCounts,
+  QuotaFigure,
+  QuotaReporter,
   VectorizedRecord,
   VectorSearchRecord,
 } from './metrics.types';
@@ -52,6 +54,7 @@ export class MetricsService {
   private readonly pending = new Set<Promise<void>>();
   private queueCollector?: QueueCollector;
   private embeddingInfo?: EmbeddingInfoProvider;
+  private quotaReporter?: QuotaReporter;
 
   private readonly httpDuration: Histogram<string>;
   private readonly queries: Counter<string>;
@@ -72,6 +75,9 @@ export class MetricsService {
   private readonly ingestLag: Histogram<string>;
   private readonly storeErrors: Counter<string>;
   private readonly collectErrors: Counter<string>;
+  private readonly throttledRequests: Counter<string>;
+  private readonly queuedRequests: Counter<string>;
+  private readonly waitingRequests: Gauge<string>;
 
   constructor(
     private readonly config: AppConfig,
@@ -204,6 +210,24 @@ export class MetricsService {
       labelNames: ['source'],
       registers,
     });
+    this.throttledRequests = new Counter({
+      name: 'pulse_throttled_requests_total',
+      help: 'Requests refused with 429 by the per-tenant rate limits or fair-share queue, by route class',
+      labelNames: [...t, 'route_class'],
+      registers,
+    });
+    this.queuedRequests = new Counter({
+      name: 'pulse_queued_requests_total',
+      help: 'Requests that waited for a fair-share slot (per-tenant concurrency cap), by route class',
+      labelNames: [...t, 'route_class'],
+      registers,
+    });
+    this.waitingRequests = new Gauge({
+      name: 'pulse_waiting_requests',
+      help: 'Requests waiting for a fair-share slot in this process now, by route class',
+      labelNames: [...t, 'route_class'],
+      registers,
+    });
     new Gauge({
       name: 'pulse_queue_jobs',
       help: 'Jobs per queue and state, read when scraped (every pod reports the same queues: aggregate with max)',
@@ -221,6 +245,19 @@ export class MetricsService {
 
   recordHttp(route: string, method: string, status: number | string, seconds: number): void {
     this.httpDuration.observe({ route, method, status: String(status) }, seconds);
+  }
+
+  /** `tenantId` undefined: the admin token, counted under the label the word `admin` gets. */
+  recordThrottled(routeClass: string, tenantId: string | undefined): void {
+    this.throttledRequests.inc({ ...this.tenantLabel(tenantId ?? 'admin'), route_class: routeClass });
+  }
+
+  /** A request starts waiting for a fair-share slot; the returned function records the end of its wait. */
+  recordQueued(routeClass: string, tenantId: string | undefined): () => void {
+    const labels = { ...this.tenantLabel(tenantId ?? 'admin'), route_class: routeClass };
+    this.queuedRequests.inc(labels);
+    this.waitingRequests.inc(labels);
+    return () => this.waitingRequests.dec(labels);
   }
 
   recordQuery(tenantId: string, q: QueryRecord): void {
@@ -291,6 +328,22 @@ export class MetricsService {
   /** The embedding module registers what model it serves (for GET /v1/metrics/performance). */
   registerEmbeddingInfo(provider: EmbeddingInfoProvider): void {
     this.embeddingInfo = provider;
+  }
+
+  /** The throttling module registers how to read a tenant's daily quotas (for GET /v1/metrics/performance). */
+  registerQuotaReporter(reporter: QuotaReporter): void {
+    this.quotaReporter = reporter;
+  }
+
+  /** A tenant's daily quotas; undefined when no reporter is registered or it fails. */
+  async quotas(tenantId: string): Promise<Record<string, QuotaFigure> | undefined> {
+    if (!this.quotaReporter) return undefined;
+    try {
+      return await withTimeout(this.quotaReporter(tenantId), COLLECT_TIMEOUT_MS, 'quota reporter');
+    } catch {
+      this.collectErrors.inc({ source: 'quotas' });
+      return undefined;
+    }
   }
 
   /** Job counts per queue (`vectorize` always present); zeros when no collector is registered or it fails. */

@@ -73,3 +73,15 @@ export interface EmbeddingInfo {
 }
 
 export type EmbeddingInfoProvider = () => EmbeddingInfo;
+
+/** One daily quota of a tenant: `limit` null when the tenant has none. */
+export interface QuotaFigure {
+  limit: number | null;
+  used: number;
+  remaining: number | null;
+  /** ISO-8601 instant the count starts again from zero (next UTC midnight). */
+  resetsAt: string;
+}
+
+/** Reads a tenant's daily quotas (registered by the throttling module). */
+export type QuotaReporter = (tenantId: string) => Promise<Record<string, QuotaFigure>>;

@@ -42,6 +42,7 @@ export class PerformanceService {
       }),
       this.metrics.queueCounts(),
     ]);
+    const quotas = scope === 'all' ? undefined : await this.metrics.quotas(scope);
     const count = (field: string) => figures.counters.get(field) ?? 0;
 
     const hits = count(FIELD.cacheHits);
@@ -75,6 +76,7 @@ export class PerformanceService {
         model: this.metrics.embeddingModel()?.model ?? null,
         textsEmbedded: count(FIELD.textsEmbedded),
       },
+      ...(quotas ? { quotas } : {}),
     };
   }
 }

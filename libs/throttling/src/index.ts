@@ -4,3 +4,5 @@ export * from './tenant-limits.service';
 export * from './throttling.exception';
 export * from './throttling.module';
 export * from './dto/tenant-limits.dto';
+export * from './daily-quota.service';
+export * from './fair-scheduler';

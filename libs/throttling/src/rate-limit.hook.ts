@@ -4,12 +4,13 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
+import { MetricsService } from '@app/metrics';
 import { CredentialResolver, bearerToken } from '@app/tenancy';
+import { DailyQuotaService } from './daily-quota.service';
 import { FairScheduler } from './fair-scheduler';
 import { RateLimitService } from './rate-limit.service';
 import { routeClassOf, type RouteClass } from './route-class';
-import { TenantLimitsService } from './tenant-limits.service';
-import { ThrottlingMetrics } from './throttling.metrics';
+import { TenantLimitsService, type QuotaKind } from './tenant-limits.service';
 
 /** Route classes whose requests are expensive enough to be scheduled fairly between tenants. */
 const SCHEDULED: readonly RouteClass[] = ['query', 'search', 'embed'];
@@ -31,7 +32,8 @@ export class RateLimitHook {
     private readonly credentials: CredentialResolver,
     private readonly limits: TenantLimitsService,
     private readonly rates: RateLimitService,
-    private readonly metrics: ThrottlingMetrics,
+    private readonly metrics: MetricsService,
+    private readonly quotas: DailyQuotaService,
   ) {
     const { total, perTenant, queuePerTenant } = config.rateLimits.concurrency;
     for (const cls of SCHEDULED)
@@ -42,6 +44,31 @@ export class RateLimitHook {
     const instance = adapterHost.httpAdapter?.getInstance<FastifyInstance | undefined>();
     if (typeof instance?.addHook !== 'function') return;
     instance.addHook('onRequest', (request, reply) => this.check(request, reply));
+    // Quotas count questions and texts, which are only known once the body is parsed.
+    instance.addHook('preHandler', (request, reply) => this.checkQuota(request, reply));
+  }
+
+  private async checkQuota(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const demand = quotaDemand(request.routeOptions.url, request.body);
+    if (!demand) return;
+    let tenantId: string | undefined;
+    try {
+      tenantId = (await this.credentials.resolve(bearerToken(request))).tenantId;
+    } catch {
+      return;
+    }
+    if (!tenantId) return;
+    const decision = await this.quotas.consume(tenantId, demand.kind, demand.amount);
+    if (decision.allowed) return;
+    this.metrics.recordThrottled(routeClassOf(request.routeOptions.url) ?? 'query', tenantId);
+    const retryAfterS = Math.max(1, Math.ceil((Date.parse(decision.resetsAt) - Date.now()) / 1000));
+    await this.refuse(
+      request,
+      reply,
+      retryAfterS,
+      `Daily quota of ${decision.limit} ${demand.kind === 'questions' ? 'questions' : 'embedded texts'} reached (${decision.used} used, ${demand.amount} asked); it resets at ${decision.resetsAt}`,
+      { quota: demand.kind, limit: decision.limit, used: decision.used, resetsAt: decision.resetsAt },
+    );
   }
 
   private async check(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -81,7 +108,7 @@ export class RateLimitHook {
       'ratelimit-policy': `${decision.limit};w=${windowS}`,
     });
     if (decision.allowed) return true;
-    this.metrics.throttled(routeClass, tenantId);
+    this.metrics.recordThrottled(routeClass, tenantId);
     await this.refuse(
       request,
       reply,
@@ -103,7 +130,7 @@ export class RateLimitHook {
     if (!scheduler) return;
     const ticket = scheduler.acquire(tenantId ?? 'admin');
     if (!ticket) {
-      this.metrics.throttled(routeClass, tenantId);
+      this.metrics.recordThrottled(routeClass, tenantId);
       await this.refuse(
         request,
         reply,
@@ -118,7 +145,7 @@ export class RateLimitHook {
       slot.closed = true;
       slot.release?.();
     });
-    const waited = ticket.queued ? this.metrics.queued(routeClass, tenantId) : undefined;
+    const waited = ticket.queued ? this.metrics.recordQueued(routeClass, tenantId) : undefined;
     slot.release = await ticket.ready;
     waited?.();
     if (slot.closed) slot.release();
@@ -136,4 +163,19 @@ export class RateLimitHook {
       .header('retry-after', retryAfterS)
       .send({ error: { code: ErrorCode.RATE_LIMITED, message, details }, requestId: request.id });
   }
+}
+
+/** What a request draws from a daily quota: questions asked, or texts embedded (invalid bodies count one). */
+function quotaDemand(
+  route: string | undefined,
+  body: unknown,
+): { kind: QuotaKind; amount: number } | undefined {
+  const field = (name: string) => {
+    const value = (body as Record<string, unknown> | null | undefined)?.[name];
+    return Array.isArray(value) && value.length > 0 ? value.length : 1;
+  };
+  if (route === '/v1/ai/query') return { kind: 'questions', amount: 1 };
+  if (route === '/v1/ai/query/batch') return { kind: 'questions', amount: field('questions') };
+  if (route === '/v1/ai/embed') return { kind: 'embeddedTexts', amount: field('texts') };
+  return undefined;
 }

@@ -13,10 +13,21 @@ const CACHE_TTL_MS = 5_000;
 
 export type ClassLimits = Record<RouteClass, number>;
 
+export const QUOTA_KINDS = ['questions', 'embeddedTexts'] as const;
+export type QuotaKind = (typeof QUOTA_KINDS)[number];
+/** Per day; 0 = no quota. */
+export type DailyQuotas = Record<QuotaKind, number>;
+
+const QUOTA_COLUMN = { questions: 'dailyQuestions', embeddedTexts: 'dailyEmbeddedTexts' } as const;
+const QUOTA_FIELDS = Object.values(QUOTA_COLUMN);
+
 /** Rate limits in force per tenant: the configured defaults with the tenant's overrides on top. */
 @Injectable()
 export class TenantLimitsService {
-  private readonly cache = new LRUCache<string, Promise<ClassLimits>>({ max: 50_000, ttl: CACHE_TTL_MS });
+  private readonly cache = new LRUCache<string, Promise<TenantLimits | { none: true }>>({
+    max: 50_000,
+    ttl: CACHE_TTL_MS,
+  });
 
   constructor(
     private readonly prisma: PrismaService,
@@ -28,16 +39,33 @@ export class TenantLimitsService {
   }
 
   /** Limits for a tenant; `undefined` (the admin token) gets the defaults. */
-  limitsFor(tenantId: string | undefined): Promise<ClassLimits> {
-    if (tenantId === undefined) return Promise.resolve(this.config.rateLimits.perClass);
-    const cached = this.cache.get(tenantId);
-    if (cached) return cached;
-    const loading = this.prisma.tenantLimits
-      .findUnique({ where: { tenantId } })
-      .then((row) => this.effective(row));
-    this.cache.set(tenantId, loading);
-    loading.catch(() => this.cache.delete(tenantId));
-    return loading;
+  async limitsFor(tenantId: string | undefined): Promise<ClassLimits> {
+    if (tenantId === undefined) return this.config.rateLimits.perClass;
+    return this.effective(await this.row(tenantId));
+  }
+
+  /** The tenant's daily quotas in force (0 = none). */
+  async quotasFor(tenantId: string): Promise<DailyQuotas> {
+    const row = await this.row(tenantId);
+    const defaults = this.config.rateLimits.dailyQuotas;
+    return {
+      questions: row?.dailyQuestions ?? defaults.questions,
+      embeddedTexts: row?.dailyEmbeddedTexts ?? defaults.embeddedTexts,
+    };
+  }
+
+  private async row(tenantId: string): Promise<TenantLimits | null> {
+    let cached = this.cache.get(tenantId);
+    if (!cached) {
+      const loading = this.prisma.tenantLimits
+        .findUnique({ where: { tenantId } })
+        .then((row) => row ?? { none: true as const });
+      loading.catch(() => this.cache.delete(tenantId));
+      this.cache.set(tenantId, loading);
+      cached = loading;
+    }
+    const row = await cached;
+    return 'none' in row ? null : row;
   }
 
   async get(tenantId: string): Promise<TenantLimitsDto> {
@@ -47,8 +75,9 @@ export class TenantLimitsService {
 
   async put(tenantId: string, body: PutTenantLimitsDto): Promise<TenantLimitsDto> {
     await this.assertTenant(tenantId);
-    const fields: Partial<Record<RouteClass, number | null>> = {};
-    for (const cls of ROUTE_CLASSES) if (body[cls] !== undefined) fields[cls] = body[cls];
+    const fields: Partial<Record<RouteClass | (typeof QUOTA_FIELDS)[number], number | null>> = {};
+    for (const key of [...ROUTE_CLASSES, ...QUOTA_FIELDS])
+      if (body[key] !== undefined) fields[key] = body[key];
     const row = await this.prisma.tenantLimits.upsert({
       where: { tenantId },
       create: { tenantId, ...fields },
@@ -71,11 +100,21 @@ export class TenantLimitsService {
   }
 
   private toDto(tenantId: string, row: TenantLimits | null): TenantLimitsDto {
-    const overrides: Partial<ClassLimits> = {};
-    for (const cls of ROUTE_CLASSES) {
-      const value = row?.[cls];
-      if (value !== null && value !== undefined) overrides[cls] = value;
+    const overrides: TenantLimitsDto['overrides'] = {};
+    for (const key of [...ROUTE_CLASSES, ...QUOTA_FIELDS]) {
+      const value = row?.[key];
+      if (value !== null && value !== undefined) overrides[key] = value;
     }
-    return { tenantId, windowS: this.windowS, effective: this.effective(row), overrides };
+    const defaults = this.config.rateLimits.dailyQuotas;
+    return {
+      tenantId,
+      windowS: this.windowS,
+      effective: {
+        ...this.effective(row),
+        dailyQuestions: row?.dailyQuestions ?? defaults.questions,
+        dailyEmbeddedTexts: row?.dailyEmbeddedTexts ?? defaults.embeddedTexts,
+      },
+      overrides,
+    };
   }
 }

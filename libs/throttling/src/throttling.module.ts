@@ -1,9 +1,10 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { MetricsService } from '@app/metrics';
+import { DailyQuotaService, QUOTA_CLOCK, systemClock } from './daily-quota.service';
 import { RateLimitHook } from './rate-limit.hook';
 import { RateLimitService } from './rate-limit.service';
 import { TenantLimitsController } from './tenant-limits.controller';
 import { TenantLimitsService } from './tenant-limits.service';
-import { ThrottlingMetrics } from './throttling.metrics';
 
 /**
  * Per-tenant rate limits by route class, shared across API pods through Redis, with overrides through
@@ -11,7 +12,22 @@ import { ThrottlingMetrics } from './throttling.metrics';
  */
 @Module({
   controllers: [TenantLimitsController],
-  providers: [RateLimitHook, RateLimitService, TenantLimitsService, ThrottlingMetrics],
+  providers: [
+    RateLimitHook,
+    RateLimitService,
+    TenantLimitsService,
+    DailyQuotaService,
+    { provide: QUOTA_CLOCK, useValue: systemClock },
+  ],
   exports: [TenantLimitsService, RateLimitService],
 })
-export class ThrottlingModule {}
+export class ThrottlingModule implements OnModuleInit {
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly quotas: DailyQuotaService,
+  ) {}
+
+  onModuleInit(): void {
+    this.metrics.registerQuotaReporter((tenantId) => this.quotas.report(tenantId));
+  }
+}

@@ -1,4 +1,4 @@
-import type { QueryRoute, QueueCounts } from '../metrics.types';
+import type { QueryRoute, QueueCounts, QuotaFigure } from '../metrics.types';
 
 export interface LatencySummary {
   /** Milliseconds over the last LATENCY_SAMPLES queries per tenant and route; null without samples. */
@@ -25,4 +25,6 @@ export interface PerformanceReport {
   providers: ProviderSummary[];
   queues: Record<string, QueueCounts>;
   embedding: { model: string | null; textsEmbedded: number };
+  /** Daily quotas with what is left today (tenant scope; absent for the admin's all-tenant view). */
+  quotas?: Record<string, QuotaFigure>;
 }

@@ -50,9 +50,32 @@ export class PutTenantLimitsDto {
   @Min(0)
   @Max(MAX)
   admin?: number | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'Questions per UTC day (batch questions count one each); 0 = no quota',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  dailyQuestions?: number | null;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'Texts embedded per UTC day through POST /v1/ai/embed; 0 = no quota',
+  })
+  @IsOptional()
+  @ValidateIf((_, v) => v !== null)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  dailyEmbeddedTexts?: number | null;
 }
 
 export class RouteClassLimitsDto {
+  @ApiProperty({ description: 'Questions per UTC day (0 = no quota)' }) dailyQuestions!: number;
+  @ApiProperty({ description: 'Texts embedded per UTC day (0 = no quota)' }) dailyEmbeddedTexts!: number;
   @ApiProperty() query!: number;
   @ApiProperty() search!: number;
   @ApiProperty() embed!: number;
