@@ -78,6 +78,8 @@ export class QuestionParser {
     readSegments(ctx);
     readValues(ctx);
     readProjection(ctx, ids);
+    const never = contradiction(ctx.form);
+    if (never) ctx.problems.push(never);
     // Words with a stop reading that nothing else claimed are function words after all; an "and" between two
     // conditions is the conjunction every condition already has.
     items.forEach((it, i) => {
@@ -171,6 +173,42 @@ function finish(form: LogicalForm): void {
       }
     }
   }
+}
+
+/**
+ * Conditions on one field that no record can meet together ("status is done and status is not done", a field both
+ * empty and set): a query that can never match is a misreading, so the question is refused instead.
+ */
+function contradiction(form: LogicalForm): string | null {
+  const allowed = new Map<string, Set<string>>();
+  const excluded = new Map<string, Set<string>>();
+  const nulls = new Map<string, Set<string>>();
+  for (const f of form.filters) {
+    const vals = f.values.map((v) => v.toLowerCase());
+    if (f.op === 'eq' || f.op === 'in') {
+      const prev = allowed.get(f.column);
+      allowed.set(f.column, new Set(prev ? vals.filter((v) => prev.has(v)) : vals));
+    } else if (f.op === 'not_in') {
+      const ex = excluded.get(f.column) ?? new Set<string>();
+      for (const v of vals) ex.add(v);
+      excluded.set(f.column, ex);
+    }
+    if (['is_null', 'not_null', 'is_empty', 'not_empty'].includes(f.op)) {
+      const seen = nulls.get(f.column) ?? new Set<string>();
+      seen.add(f.op);
+      nulls.set(f.column, seen);
+    }
+  }
+  for (const [column, vals] of allowed) {
+    const ex = excluded.get(column);
+    if ([...vals].every((v) => ex?.has(v))) return `the conditions on ${column} can never all hold`;
+  }
+  for (const [column, ops] of nulls) {
+    const both = (ops.has('is_null') && ops.has('not_null')) || (ops.has('is_empty') && ops.has('not_empty'));
+    if (both || (ops.has('is_null') && allowed.has(column)))
+      return `the conditions on ${column} can never all hold`;
+  }
+  return null;
 }
 
 /** The entity most words of the question belong to (the model's order breaks ties). */

@@ -82,6 +82,32 @@ function replaceAll(
   return out + text.slice(last);
 }
 
+/** Fields whose quoted value is text to search, not a value to match. */
+const TEXT_FIELDS = /^(?:title|summary|text|description|name)$/i;
+
+/**
+ * JQL/SQL-style operators in words the grammar reads: `!=` is "not", `in (a, b)` is "a or b", and a quoted value
+ * right after a field and its operator (`status = "In Review"`) is that field's value, not a title search.
+ */
+function operatorWords(q: string): string {
+  return q
+    .replace(/\b(not\s+in|in)\s*\(([^()]*)\)/gi, (_m, op: string, list: string) => {
+      const values = list.split(',').map((v) =>
+        v
+          .trim()
+          .replace(/^['"]|['"]$/g, '')
+          .trim(),
+      );
+      return ` ${/^not/i.test(op) ? 'other than ' : ''}${values.filter(Boolean).join(' or ')} `;
+    })
+    .replace(/\s*(?:!=|<>)\s*/g, ' other than ')
+    .replace(
+      /\b(\w+)(\s*(?:=|\bis\b|\bnot\b|\bthan\b)\s*)"([^"]+)"/gi,
+      (m, field: string, op: string, value: string) =>
+        TEXT_FIELDS.test(field) ? m : `${field}${op}${value}`,
+    );
+}
+
 function cleanText(q: string): string {
   return q
     .replace(/[’‘`´]/g, "'")
@@ -104,7 +130,7 @@ export function scanQuestion(
   now: Date,
 ): Scan {
   const slots: Slot[] = [];
-  let text = question.replace(/[“”]/g, '"');
+  let text = operatorWords(question.replace(/[“”]/g, '"'));
   text = replaceAll(text, /"([^"]+)"/g, (m) => ({ t: 'quoted', words: m[0], value: m[1].trim() }), slots);
   text = replaceAll(text, ID_RE, (m) => ({ t: 'id', words: m[0], value: m[1] }), slots);
   text = cleanText(text);

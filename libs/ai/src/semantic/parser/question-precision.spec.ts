@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import { loadSemanticModel } from '../semantic-model.loader';
+import { QuestionParser } from './question-parser';
+import { restate } from './restatement';
+
+// Phrasings in the style of other trackers (JQL, SQL, chatty) that used to be answered wrongly.
+const { model } = loadSemanticModel(join(__dirname, '../../../semantic-model.yaml'));
+const parser = new QuestionParser(model);
+const NOW = new Date('2026-11-25T15:30:00.000Z');
+const KNOWN = {
+  assignee: ['alice', 'bob', 'Jane Roe', 'carol'],
+  reporter: ['alice', 'erin', 'Jane Roe'],
+  project: ['PAY', 'WEB', 'OPS'],
+  labels: ['security', 'frontend'],
+};
+
+const said = (q: string) => {
+  const r = parser.parse(q, { now: NOW, knownValues: KNOWN });
+  if (!r.ok) throw new Error(`refused "${q}": ${r.refusal.reason}`);
+  return restate(model, r.form);
+};
+const refused = (q: string) => {
+  const r = parser.parse(q, { now: NOW, knownValues: KNOWN });
+  if (r.ok) throw new Error(`answered "${q}" as: ${restate(model, r.form)}`);
+  return r.refusal.reason;
+};
+
+describe('QuestionParser on third-party phrasings', () => {
+  describe('a quoted value after a field and its operator is that field, not a title search', () => {
+    it.each([
+      [
+        'how many issues where assignee = "Jane Roe"',
+        'number of work items where assignee is Jane Roe, over all time',
+      ],
+      [
+        'count tickets with status = "In Review"',
+        'number of work items where status is in review, over all time',
+      ],
+      [
+        'how many items where status is "in progress"',
+        'number of work items where status is in progress, over all time',
+      ],
+      [
+        'how many items where status != "In Review"',
+        'number of work items where status is not in review, over all time',
+      ],
+      [
+        'how many items where priority <> high',
+        'number of work items where priority is not high, over all time',
+      ],
+      [
+        'how many items with title = "login"',
+        'number of work items where title mentions "login", over all time',
+      ],
+      [
+        'how many items mentioning "In Review"',
+        'number of work items where title mentions "In Review", over all time',
+      ],
+    ])('%s', (q, expected) => expect(said(q)).toBe(expected));
+
+    it('refuses a quoted value the field does not know', () => {
+      expect(refused('count tickets where assignee = "zork"')).toContain('zork');
+    });
+  });
+
+  describe('a parenthesised list is a disjunction', () => {
+    it.each([
+      [
+        "how many issues with status in ('todo','in progress')",
+        'number of work items where status is todo or in progress, over all time',
+      ],
+      [
+        'how many bugs with priority in (High, Highest)',
+        'number of work items where type is bug and priority is high or highest, over all time',
+      ],
+      [
+        'how many items with status not in (done, cancelled)',
+        'number of work items where status is not done or cancelled, over all time',
+      ],
+    ])('%s', (q, expected) => expect(said(q)).toBe(expected));
+  });
+
+  describe('conditions no record can meet together are refused', () => {
+    it.each([
+      'how many items with status in (done) and status not in (done)',
+      'how many unresolved items with resolution done',
+      'how many unresolved items that are resolved',
+      'how many items with status done and status todo',
+      'how many unassigned items assigned to alice',
+    ])('%s', (q) => expect(refused(q)).toContain('can never all hold'));
+
+    it('still answers two compatible conditions on one field', () => {
+      expect(said('how many unresolved items with status in (todo, done)')).toBe(
+        'number of work items where status is not done or cancelled and status is todo or done, over all time',
+      );
+    });
+  });
+});
