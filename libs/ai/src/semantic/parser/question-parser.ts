@@ -17,7 +17,7 @@ import {
   type Ctx,
 } from './question-grammar';
 import { readProjection } from './question-intent';
-import { readTime } from './time-reader';
+import { bucketTime, readTime } from './time-reader';
 import type { LogicalForm, ParseResult } from './logical-form.types';
 import { scanQuestion, type Item } from './question-scanner';
 import { restate } from './restatement';
@@ -78,6 +78,7 @@ export class QuestionParser {
     readSegments(ctx);
     readValues(ctx);
     readProjection(ctx, ids);
+    bucketTime(ctx);
     const never = contradiction(ctx.form);
     if (never) ctx.problems.push(never);
     // Words with a stop reading that nothing else claimed are function words after all; an "and" between two

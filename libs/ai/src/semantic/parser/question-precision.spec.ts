@@ -95,4 +95,73 @@ describe('QuestionParser on third-party phrasings', () => {
       );
     });
   });
+
+  describe('"right now", "currently", "as of today" mean the current state, not a window', () => {
+    it.each([
+      [
+        'how many items are open right now',
+        'number of work items where status is not done or cancelled, over all time',
+      ],
+      [
+        'how many issues are open as of today',
+        'number of work items where status is not done or cancelled, over all time',
+      ],
+      [
+        'how many tickets are in review at the moment',
+        'number of work items where status is in review, over all time',
+      ],
+      [
+        'how many bugs are currently in progress',
+        'number of work items where type is bug and status is in progress, over all time',
+      ],
+      ['how many issues were created today', 'number of work items, created today'],
+    ])('%s', (q, expected) => expect(said(q)).toBe(expected));
+  });
+
+  describe('filed / logged / raised by is the reporter, also for a person named without a role', () => {
+    it.each([
+      ['how many tickets logged by erin', 'number of work items where reporter is erin, over all time'],
+      ['defects filed per person', 'number of work items where type is bug, over all time, by reporter'],
+      [
+        'number of bugs reported per engineer',
+        'number of work items where type is bug, over all time, by reporter',
+      ],
+      ['which people filed bugs', 'distinct reporter values of work items where type is bug'],
+      [
+        'which engineer raised the most bugs',
+        'number of work items where type is bug and reporter is set, over all time, the one reporter with the most',
+      ],
+      // No verb naming another role: the person is the assignee.
+      ['bugs per person', 'number of work items where type is bug, over all time, by assignee'],
+      [
+        'which people have open tickets',
+        'distinct assignee values of work items where status is not done or cancelled',
+      ],
+    ])('%s', (q, expected) => expect(said(q)).toBe(expected));
+  });
+
+  describe('time buckets follow the verb', () => {
+    it.each([
+      [
+        'which month were the most items closed',
+        'number of work items where status is done or cancelled and resolved is set, over all time, the one month resolved with the most',
+      ],
+      [
+        'how many items were closed per month',
+        'number of work items where status is done or cancelled and resolved is set, over all time, by month resolved',
+      ],
+      [
+        'how many resolved bugs were created per month',
+        'number of work items where status is done or cancelled and resolved is set and type is bug, over all time, by month',
+      ],
+      [
+        'which week had the most bugs created',
+        'number of work items where type is bug, over all time, the one week with the most',
+      ],
+    ])('%s', (q, expected) => expect(said(q)).toBe(expected));
+
+    it('refuses buckets on two different dates', () => {
+      expect(refused('how many bugs created and updated per month')).toBeTruthy();
+    });
+  });
 });

@@ -82,6 +82,9 @@ function replaceAll(
   return out + text.slice(last);
 }
 
+const CURRENT_STATE =
+  /\b(?:right now|just now|as of (?:today|now|right now)|as things stand|at (?:the|this) (?:moment|time|point)|at present|presently|currently|as we speak|today s state)\b/g;
+
 /** Fields whose quoted value is text to search, not a value to match. */
 const TEXT_FIELDS = /^(?:title|summary|text|description|name)$/i;
 
@@ -142,6 +145,8 @@ export function scanQuestion(
   );
   const original = text;
   text = text.toLowerCase();
+  // "open right now", "as of today": the records' current state, which every filter already reads, not a window.
+  text = replaceAll(text, CURRENT_STATE, (m) => ({ t: 'lex', words: m[0], lex: [{ k: 'stop' }] }), slots);
   // Ages ("older than 30 days") before windows, which would read "30 days" otherwise.
   for (const { re, verbGroup, numGroup, unitGroup } of AGE_RES) {
     text = replaceAll(
