@@ -6,6 +6,7 @@ import {
   DESTRUCTIVE,
   ENTITY_CONFLICT,
   isStop,
+  lexOf,
   newForm,
   readIds,
   readMissing,
@@ -69,6 +70,7 @@ export class QuestionParser {
       now: opts.now,
       phrase: (words) => this.lexicon.phrases.get(words) ?? [],
     };
+    if (comparesFields(ctx)) ctx.problems.push('it compares two fields with each other');
     const ids = readIds(ctx);
     readText(ctx);
     readPrefixes(ctx);
@@ -174,6 +176,36 @@ function finish(form: LogicalForm): void {
       }
     }
   }
+}
+
+/** Words that relate two fields: "assignee differs from reporter", "reporter is the same as the assignee". */
+const COMPARING =
+  /^(?:differs?|different|differing|same|equals?|equal|equally|matches|match|identical|unlike)$/;
+
+/**
+ * Two fields named with only "is"/"not"/"differs from" between them ("assignee != reporter") compare columns,
+ * which no filter here does: refused, never read as a field being empty.
+ */
+function comparesFields(ctx: Ctx): boolean {
+  const { items, entityKey } = ctx;
+  const dimOf = (i: number) => lexOf(items[i], 'dim', entityKey)?.dim;
+  for (let i = 0; i < items.length; i += 1) {
+    const a = dimOf(i);
+    if (!a) continue;
+    let relating = false;
+    for (let j = i + 1; j < items.length; j += 1) {
+      const it = items[j];
+      const b = dimOf(j);
+      if (b) {
+        if (relating && b !== a) return true;
+        break;
+      }
+      const words = it.words.toLowerCase();
+      if (lexOf(it, 'neg') || /^(?:is|are|was|were|=)$/.test(words) || COMPARING.test(words)) relating = true;
+      else if (!isStop(it) && !/^(?:from|to|as|than|with)$/.test(words)) break;
+    }
+  }
+  return false;
 }
 
 /**

@@ -164,4 +164,28 @@ describe('QuestionParser on third-party phrasings', () => {
       expect(refused('how many bugs created and updated per month')).toBeTruthy();
     });
   });
+
+  describe('comparing two fields with each other is refused, never read as an empty field', () => {
+    it.each([
+      'how many items where assignee differs from reporter',
+      'how many items where assignee is the reporter',
+      'how many items where assignee = reporter',
+      'how many items where assignee != reporter',
+      'how many items where the assignee is not the reporter',
+      'how many items with reporter different from assignee',
+      'how many items assigned to the reporter',
+    ])('%s', (q) => expect(refused(q)).toBeTruthy());
+
+    it.each([
+      [
+        'how many bugs by assignee and reporter',
+        'number of work items where type is bug, over all time, by assignee and reporter',
+      ],
+      ['how many items with no reporter', 'number of work items where reporter is empty, over all time'],
+      [
+        'how many items where status is done by assignee',
+        'number of work items where status is done, over all time, by assignee',
+      ],
+    ])('still reads two fields that are not compared: %s', (q, expected) => expect(said(q)).toBe(expected));
+  });
 });

@@ -108,7 +108,8 @@ function operatorWords(q: string): string {
       /\b(\w+)(\s*(?:=|\bis\b|\bnot\b|\bthan\b)\s*)"([^"]+)"/gi,
       (m, field: string, op: string, value: string) =>
         TEXT_FIELDS.test(field) ? m : `${field}${op}${value}`,
-    );
+    )
+    .replace(/\s*(?<![<>!=])==?(?!=)\s*/g, ' is ');
 }
 
 function cleanText(q: string): string {
