@@ -188,4 +188,72 @@ describe('QuestionParser on third-party phrasings', () => {
       ],
     ])('still reads two fields that are not compared: %s', (q, expected) => expect(said(q)).toBe(expected));
   });
+
+  describe('JQL vocabulary', () => {
+    it.each([
+      ['how many items with issuetype = Bug', 'number of work items where type is bug, over all time'],
+      [
+        'how many items where statusCategory != Done',
+        'number of work items where status is not done or cancelled, over all time',
+      ],
+      [
+        'how many items with statusCategory = "To Do"',
+        'number of work items where status is todo, over all time',
+      ],
+      [
+        'how many items where resolution is EMPTY',
+        'number of work items where status is not done or cancelled, over all time',
+      ],
+      [
+        'how many items where resolution = Unresolved',
+        'number of work items where status is not done or cancelled, over all time',
+      ],
+      [
+        'how many items where assignee is EMPTY',
+        'number of work items where assignee is empty, over all time',
+      ],
+      [
+        'how many items where assignee is not null',
+        'number of work items where assignee is set, over all time',
+      ],
+      [
+        'how many items where labels is not empty',
+        'number of work items where label is not empty, over all time',
+      ],
+      [
+        'how many items where labels contains security',
+        'number of work items where label includes security, over all time',
+      ],
+      [
+        'type = bug and project = PAY | count',
+        'number of work items where type is bug and project is PAY, over all time',
+      ],
+    ])('%s', (q, expected) => expect(said(q)).toBe(expected));
+
+    it.each([
+      'how many items where resolution = done and statusCategory != Done',
+      'how many items where sprint is empty',
+    ])('still refuses what it cannot place: %s', (q) => expect(refused(q)).toBeTruthy());
+  });
+
+  describe('chatty state words', () => {
+    it.each([
+      [
+        'how many items that havent been closed',
+        'number of work items where status is not done or cancelled, over all time',
+      ],
+      ['how many items ended up cancelled', 'number of work items where status is cancelled, over all time'],
+      ['items actually being worked on', 'list of work items where status is in progress'],
+      [
+        'how many items are still open',
+        'number of work items where status is not done or cancelled, over all time',
+      ],
+      ['items carrying the security label', 'list of work items where label includes security'],
+      ['how many items with a label', 'number of work items where label is not empty, over all time'],
+      [
+        'how many bugs have an assignee',
+        'number of work items where assignee is set and type is bug, over all time',
+      ],
+    ])('%s', (q, expected) => expect(said(q)).toBe(expected));
+  });
 });

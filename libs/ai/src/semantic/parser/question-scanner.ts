@@ -85,6 +85,17 @@ function replaceAll(
 const CURRENT_STATE =
   /\b(?:right now|just now|as of (?:today|now|right now)|as things stand|at (?:the|this) (?:moment|time|point)|at present|presently|currently|as we speak|today s state)\b/g;
 
+/** JQL terms in the words the lexicon knows (after the operators became "is" / "other than"). */
+const JQL_TERMS: [RegExp, string][] = [
+  [/\bstatus\s*category\s+(?:is not|other than)\s+(?:done|complete)\b/gi, ' unresolved '],
+  [/\bstatus\s*category\s+is\s+(?:done|complete)\b/gi, ' resolved '],
+  [/\bstatus\s*category\s+is\s+(?:to do|todo|new)\b/gi, ' status todo '],
+  [/\bresolution\s+(?:is not|other than)\s+(?:empty|null|unresolved)\b/gi, ' resolved '],
+  [/\bresolution\s+(?:is\s+)?(?:empty|null|unresolved)\b/gi, ' unresolved '],
+  [/\b(\w+)\s+is\s+(?:empty|null)\b/gi, ' no $1 '],
+  [/\blabels?\s+(?:contains?|includes?|has)\s+/gi, ' label '],
+];
+
 /** Fields whose quoted value is text to search, not a value to match. */
 const TEXT_FIELDS = /^(?:title|summary|text|description|name)$/i;
 
@@ -93,7 +104,7 @@ const TEXT_FIELDS = /^(?:title|summary|text|description|name)$/i;
  * right after a field and its operator (`status = "In Review"`) is that field's value, not a title search.
  */
 function operatorWords(q: string): string {
-  return q
+  let out = q
     .replace(/\b(not\s+in|in)\s*\(([^()]*)\)/gi, (_m, op: string, list: string) => {
       const values = list.split(',').map((v) =>
         v
@@ -110,6 +121,13 @@ function operatorWords(q: string): string {
         TEXT_FIELDS.test(field) ? m : `${field}${op}${value}`,
     )
     .replace(/\s*(?<![<>!=])==?(?!=)\s*/g, ' is ');
+  for (const [re, words] of JQL_TERMS) out = out.replace(re, words);
+  // "labels is not empty": has one (singular: "with an labels" would read as a grouping).
+  out = out.replace(
+    /\b(\w+)\s+(?:is not|other than)\s+(?:empty|null)\b/gi,
+    (_m, field: string) => ` with an ${field.replace(/(?<![su])s$/i, '')} `,
+  );
+  return out;
 }
 
 function cleanText(q: string): string {
