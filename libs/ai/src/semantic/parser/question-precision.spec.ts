@@ -256,4 +256,41 @@ describe('QuestionParser on third-party phrasings', () => {
       ],
     ])('%s', (q, expected) => expect(said(q)).toBe(expected));
   });
+
+  describe('date forms', () => {
+    const windowOf = (q: string) => {
+      const r = parser.parse(q, { now: NOW, knownValues: KNOWN });
+      if (!r.ok) throw new Error(`refused "${q}": ${r.refusal.reason}`);
+      return [
+        r.form.window?.start?.toISOString().slice(0, 10),
+        r.form.window?.end?.toISOString().slice(0, 10),
+      ];
+    };
+    it.each([
+      ['how many items created in the first half of 2025', '2025-01-01', '2025-07-01'],
+      ['how many items created in H1 2025', '2025-01-01', '2025-07-01'],
+      ['bugs created in the second half of 2025', '2025-07-01', '2026-01-01'],
+      ['how many items created Oct–Dec 2025', '2025-10-01', '2026-01-01'],
+      ['how many items created from October through December 2025', '2025-10-01', '2026-01-01'],
+      ['how many items created so far this year', '2026-01-01', '2027-01-01'],
+      ['how many items created during the year 2025', '2025-01-01', '2026-01-01'],
+      ['how many items created on 2026/10/01', '2026-10-01', '2026-10-02'],
+      ['how many items created on 07/25/2026', '2026-07-25', '2026-07-26'],
+    ])('%s', (q, start, end) => expect(windowOf(q)).toEqual([start, end]));
+
+    it('refuses a slashed date whose day could be a month', () => {
+      expect(refused('how many items created on 05/06/2026')).toBeTruthy();
+    });
+  });
+
+  describe('group-by forms', () => {
+    it.each([
+      [
+        'how are tasks distributed across statuses',
+        'number of work items where type is task, over all time, by status',
+      ],
+      ['# of bugs per assignee', 'number of work items where type is bug, over all time, by assignee'],
+      ['count by issuetype', 'number of work items, over all time, by type'],
+    ])('%s', (q, expected) => expect(said(q)).toBe(expected));
+  });
 });

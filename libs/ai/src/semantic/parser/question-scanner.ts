@@ -96,6 +96,51 @@ const JQL_TERMS: [RegExp, string][] = [
   [/\blabels?\s+(?:contains?|includes?|has)\s+/gi, ' label '],
 ];
 
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
+const MONTH = '(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\\.?';
+const monthName = (m: string) => MONTHS.find((x) => x.startsWith(m.toLowerCase().slice(0, 3))) ?? m;
+const pad = (n: string) => n.padStart(2, '0');
+
+/** Date forms the window reader does not know, in forms it does (halves, month ranges, slashed dates). */
+const DATE_FORMS: [RegExp, string | ((...m: string[]) => string)][] = [
+  [
+    /\b(?:the\s+)?(?:first|1st)\s+half\s+(?:of\s+)?(\d{4})\b|\bh1\s+(\d{4})\b/gi,
+    (_m, a, b) => `between January 1 ${a ?? b} and June 30 ${a ?? b}`,
+  ],
+  [
+    /\b(?:the\s+)?(?:second|2nd)\s+half\s+(?:of\s+)?(\d{4})\b|\bh2\s+(\d{4})\b/gi,
+    (_m, a, b) => `between July 1 ${a ?? b} and December 31 ${a ?? b}`,
+  ],
+  [
+    new RegExp(`\\b${MONTH}\\s*(?:–|—|-|to|through|thru|until)\\s*${MONTH}\\s+(\\d{4})\\b`, 'gi'),
+    (_m, a, b, y) => `between ${monthName(a)} ${y} and ${monthName(b)} ${y}`,
+  ],
+  [/\bso far (this|in this)\s+(year|month|quarter|week)\b/gi, (_m, _t, u) => `this ${u}`],
+  [
+    /\b(?:during|within)\s+(?:the\s+)?(?:year\s+)?(\d{4})\b|\bthe year (\d{4})\b/gi,
+    (_m, a, b) => `in ${a ?? b}`,
+  ],
+  [/\b(\d{4})\/(\d{1,2})\/(\d{1,2})\b/g, (_m, y, mo, d) => `${y}-${pad(mo)}-${pad(d)}`],
+  // US month/day/year only when the day cannot be a month (07/25/2026); 05/06/2026 stays unread.
+  [
+    /\b(\d{1,2})\/(\d{1,2})\/(\d{4})\b/g,
+    (m, mo, d, y) => (Number(d) > 12 && Number(mo) <= 12 ? `${y}-${pad(mo)}-${pad(d)}` : m),
+  ],
+];
+
 /** Fields whose quoted value is text to search, not a value to match. */
 const TEXT_FIELDS = /^(?:title|summary|text|description|name)$/i;
 
@@ -120,8 +165,12 @@ function operatorWords(q: string): string {
       (m, field: string, op: string, value: string) =>
         TEXT_FIELDS.test(field) ? m : `${field}${op}${value}`,
     )
-    .replace(/\s*(?<![<>!=])==?(?!=)\s*/g, ' is ');
+    .replace(/\s*(?<![<>!=])==?(?!=)\s*/g, ' is ')
+    // "# of bugs" is their number; "High+Highest" either value.
+    .replace(/(^|\s)#\s*of\b/g, '$1number of')
+    .replace(/\b([a-z]+)\s*\+\s*([a-z]+)\b/gi, '$1 or $2');
   for (const [re, words] of JQL_TERMS) out = out.replace(re, words);
+  for (const [re, words] of DATE_FORMS) out = out.replace(re, words as never);
   // "labels is not empty": has one (singular: "with an labels" would read as a grouping).
   out = out.replace(
     /\b(\w+)\s+(?:is not|other than)\s+(?:empty|null)\b/gi,
