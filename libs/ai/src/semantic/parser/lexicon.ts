@@ -45,7 +45,7 @@ const FUNCTION_WORDS =
   please can could would should will any some all currently now right just also ever overall so as into about
   theres shows showing lists tell see want need let lets know exist exists existing existed got kindly then
   where one ones set presently whats status's hey hi okay ok would like wanna among amongst belong belongs
-  belonging yet used use current still actually really carrying`
+  belonging yet used use current still actually really carrying values single`
     .split(/\s+/)
     .filter(Boolean);
 
@@ -226,6 +226,8 @@ const GRAMMAR: [string[], Lex][] = [
       'most popular',
       'most often',
       'most frequently',
+      'busiest',
+      'the busiest',
     ],
     { k: 'most', dir: 'desc' },
   ],

@@ -293,4 +293,25 @@ describe('QuestionParser on third-party phrasings', () => {
       ['count by issuetype', 'number of work items, over all time, by type'],
     ])('%s', (q, expected) => expect(said(q)).toBe(expected));
   });
+
+  describe('superlative and distinct-value fillers', () => {
+    it.each([
+      [
+        'what are the distinct priority values of open bugs',
+        'distinct priority values of work items where status is not done or cancelled and type is bug',
+      ],
+      [
+        'which single day had the most items created',
+        'number of work items, over all time, the one day with the most',
+      ],
+      [
+        'who is the busiest assignee',
+        'number of work items where assignee is set, over all time, the one assignee with the most',
+      ],
+    ])('%s', (q, expected) => expect(said(q)).toBe(expected));
+
+    it.each(['which values', 'list the distinct status values'])('still refuses without records: %s', (q) =>
+      expect(refused(q)).toBeTruthy(),
+    );
+  });
 });
