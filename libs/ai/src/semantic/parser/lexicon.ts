@@ -45,7 +45,7 @@ const FUNCTION_WORDS =
   please can could would should will any some all currently now right just also ever overall so as into about
   theres shows showing lists tell see want need let lets know exist exists existing existed got kindly then
   where one ones set presently whats status's hey hi okay ok would like wanna among amongst belong belongs
-  belonging yet used use current`
+  belonging yet used use current still actually really carrying values single`
     .split(/\s+/)
     .filter(Boolean);
 
@@ -118,6 +118,11 @@ const GRAMMAR: [string[], Lex][] = [
       'were not',
       'doesnt',
       'dont',
+      'havent',
+      'hasnt',
+      'hadnt',
+      'has not',
+      'have not',
       'didnt',
       'does not',
       'do not',
@@ -143,7 +148,7 @@ const GRAMMAR: [string[], Lex][] = [
     { k: 'neg' },
   ],
   [['or', 'and or'], { k: 'or' }],
-  [['used by', 'used on', 'used in', 'in use', 'either'], { k: 'stop' }],
+  [['used by', 'used on', 'used in', 'in use', 'either', 'ended up', 'end up', 'wound up'], { k: 'stop' }],
   [['sorted by', 'ordered by', 'order by', 'sort by', 'sorted on', 'in order of'], { k: 'sort', dir: null }],
   [['descending', 'desc', 'newest first', 'latest first', 'highest first'], { k: 'sort', dir: 'desc' }],
   [['ascending', 'asc', 'oldest first', 'earliest first', 'lowest first'], { k: 'sort', dir: 'asc' }],
@@ -175,6 +180,10 @@ const GRAMMAR: [string[], Lex][] = [
       'grouped',
       'group',
       'broken down',
+      'distributed across',
+      'distributed by',
+      'distributed over',
+      'spread across',
     ],
     { k: 'by' },
   ],
@@ -217,6 +226,8 @@ const GRAMMAR: [string[], Lex][] = [
       'most popular',
       'most often',
       'most frequently',
+      'busiest',
+      'the busiest',
     ],
     { k: 'most', dir: 'desc' },
   ],

@@ -354,6 +354,7 @@ function readPersonVerbs(ctx: Ctx): void {
 
 /** "without a label", "no assignee": the field is empty. */
 function readMissing(ctx: Ctx): void {
+  readPresent(ctx);
   const { items, used, entity } = ctx;
   for (let i = 0; i < items.length; i += 1) {
     if (used[i] || !lexOf(items[i], 'neg')) continue;
@@ -393,6 +394,25 @@ function readMissing(ctx: Ctx): void {
         parameter: false,
         source: `${items[i].words} ${items[n].words}`,
       });
+  }
+}
+
+/** "with a label", "that have an assignee": the field is set (a list field has at least one value). */
+function readPresent(ctx: Ctx): void {
+  const { items, used, entity } = ctx;
+  for (let n = 2; n < items.length; n += 1) {
+    const dim = !used[n] ? lexOf(items[n], 'dim', ctx.entityKey) : undefined;
+    if (!dim || !/^(?:a|an|any)$/.test(items[n - 1].words.toLowerCase())) continue;
+    if (!/^(?:with|has|have|having)$/.test(items[n - 2].words.toLowerCase())) continue;
+    const d = entity.dimensions[dim.dim];
+    used[n] = true;
+    ctx.form.filters.push({
+      column: d.column,
+      op: d.array ? 'not_empty' : 'not_null',
+      values: [],
+      parameter: false,
+      source: `${items[n - 1].words} ${items[n].words}`,
+    });
   }
 }
 

@@ -79,6 +79,37 @@ function whoDim(ctx: Ctx, i: number): { dim: string; verb: number } | null {
   return person ? { dim: person, verb: -1 } : null;
 }
 
+/** Words for a person that name no role: the verb of the question gives the role. */
+const ROLELESS =
+  /^(?:persons?|people|individuals?|(?:team )?members?|engineers?|developers?|devs?|users?|folks)$/;
+
+/**
+ * "defects filed per person": a person grouped or asked for with a verb whose "<verb> by" names another role
+ * (filed by = reporter) is that role, not the entity's default person.
+ */
+function personRole(ctx: Ctx): void {
+  const person = ctx.entity.personDimension;
+  if (!person) return;
+  const roleless = ctx.items.some((it) => {
+    const d = lexOf(it, 'dim', ctx.entityKey);
+    return d?.dim === person && ROLELESS.test(it.words);
+  });
+  if (!roleless) return;
+  const roles = new Set<string>();
+  for (const it of ctx.items) {
+    if (!lexOf(it, 'timeVerb', ctx.entityKey)) continue;
+    for (const [dk, d] of Object.entries(ctx.entity.dimensions))
+      if (dk !== person && d.valuePrefixes.includes(`${it.words} by`)) roles.add(dk);
+  }
+  if (roles.size !== 1) return;
+  const role = [...roles][0];
+  const d = ctx.entity.dimensions[role];
+  for (const g of ctx.form.groups) if (g.dim === person) Object.assign(g, { dim: role, column: d.column });
+  const p = ctx.form.projection;
+  if (p.kind === 'distinct' && p.name === person)
+    ctx.form.projection = { kind: 'distinct', column: d.column, name: role };
+}
+
 /** A measure that is one column of a record ("changed files" of a pull request), read as that field. */
 function measureField(ctx: Ctx, i: number): { column: string } | undefined {
   const it = ctx.items[i];
@@ -402,6 +433,7 @@ export function readProjection(ctx: Ctx, ids: string[]): void {
   });
 
   if (askedDim && (most || counting)) addGroup(ctx, askedDim);
+  personRole(ctx);
   const ranking = most as { dir: 'asc' | 'desc'; at: number } | null;
   const latest = recency as { dir: 'asc' | 'desc'; column: string | null; at: number } | null;
 

@@ -6,6 +6,7 @@ import {
   DESTRUCTIVE,
   ENTITY_CONFLICT,
   isStop,
+  lexOf,
   newForm,
   readIds,
   readMissing,
@@ -17,7 +18,7 @@ import {
   type Ctx,
 } from './question-grammar';
 import { readProjection } from './question-intent';
-import { readTime } from './time-reader';
+import { bucketTime, readTime } from './time-reader';
 import type { LogicalForm, ParseResult } from './logical-form.types';
 import { scanQuestion, type Item } from './question-scanner';
 import { restate } from './restatement';
@@ -69,6 +70,7 @@ export class QuestionParser {
       now: opts.now,
       phrase: (words) => this.lexicon.phrases.get(words) ?? [],
     };
+    if (comparesFields(ctx)) ctx.problems.push('it compares two fields with each other');
     const ids = readIds(ctx);
     readText(ctx);
     readPrefixes(ctx);
@@ -78,6 +80,9 @@ export class QuestionParser {
     readSegments(ctx);
     readValues(ctx);
     readProjection(ctx, ids);
+    bucketTime(ctx);
+    const never = contradiction(ctx.form);
+    if (never) ctx.problems.push(never);
     // Words with a stop reading that nothing else claimed are function words after all; an "and" between two
     // conditions is the conjunction every condition already has.
     items.forEach((it, i) => {
@@ -171,6 +176,72 @@ function finish(form: LogicalForm): void {
       }
     }
   }
+}
+
+/** Words that relate two fields: "assignee differs from reporter", "reporter is the same as the assignee". */
+const COMPARING =
+  /^(?:differs?|different|differing|same|equals?|equal|equally|matches|match|identical|unlike)$/;
+
+/**
+ * Two fields named with only "is"/"not"/"differs from" between them ("assignee != reporter") compare columns,
+ * which no filter here does: refused, never read as a field being empty.
+ */
+function comparesFields(ctx: Ctx): boolean {
+  const { items, entityKey } = ctx;
+  const dimOf = (i: number) => lexOf(items[i], 'dim', entityKey)?.dim;
+  for (let i = 0; i < items.length; i += 1) {
+    const a = dimOf(i);
+    if (!a) continue;
+    let relating = false;
+    for (let j = i + 1; j < items.length; j += 1) {
+      const it = items[j];
+      const b = dimOf(j);
+      if (b) {
+        if (relating && b !== a) return true;
+        break;
+      }
+      const words = it.words.toLowerCase();
+      if (lexOf(it, 'neg') || /^(?:is|are|was|were|=)$/.test(words) || COMPARING.test(words)) relating = true;
+      else if (!isStop(it) && !/^(?:from|to|as|than|with)$/.test(words)) break;
+    }
+  }
+  return false;
+}
+
+/**
+ * Conditions on one field that no record can meet together ("status is done and status is not done", a field both
+ * empty and set): a query that can never match is a misreading, so the question is refused instead.
+ */
+function contradiction(form: LogicalForm): string | null {
+  const allowed = new Map<string, Set<string>>();
+  const excluded = new Map<string, Set<string>>();
+  const nulls = new Map<string, Set<string>>();
+  for (const f of form.filters) {
+    const vals = f.values.map((v) => v.toLowerCase());
+    if (f.op === 'eq' || f.op === 'in') {
+      const prev = allowed.get(f.column);
+      allowed.set(f.column, new Set(prev ? vals.filter((v) => prev.has(v)) : vals));
+    } else if (f.op === 'not_in') {
+      const ex = excluded.get(f.column) ?? new Set<string>();
+      for (const v of vals) ex.add(v);
+      excluded.set(f.column, ex);
+    }
+    if (['is_null', 'not_null', 'is_empty', 'not_empty'].includes(f.op)) {
+      const seen = nulls.get(f.column) ?? new Set<string>();
+      seen.add(f.op);
+      nulls.set(f.column, seen);
+    }
+  }
+  for (const [column, vals] of allowed) {
+    const ex = excluded.get(column);
+    if ([...vals].every((v) => ex?.has(v))) return `the conditions on ${column} can never all hold`;
+  }
+  for (const [column, ops] of nulls) {
+    const both = (ops.has('is_null') && ops.has('not_null')) || (ops.has('is_empty') && ops.has('not_empty'));
+    if (both || (ops.has('is_null') && allowed.has(column)))
+      return `the conditions on ${column} can never all hold`;
+  }
+  return null;
 }
 
 /** The entity most words of the question belong to (the model's order breaks ties). */

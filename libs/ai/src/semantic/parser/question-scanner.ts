@@ -82,6 +82,103 @@ function replaceAll(
   return out + text.slice(last);
 }
 
+const CURRENT_STATE =
+  /\b(?:right now|just now|as of (?:today|now|right now)|as things stand|at (?:the|this) (?:moment|time|point)|at present|presently|currently|as we speak|today s state)\b/g;
+
+/** JQL terms in the words the lexicon knows (after the operators became "is" / "other than"). */
+const JQL_TERMS: [RegExp, string][] = [
+  [/\bstatus\s*category\s+(?:is not|other than)\s+(?:done|complete)\b/gi, ' unresolved '],
+  [/\bstatus\s*category\s+is\s+(?:done|complete)\b/gi, ' resolved '],
+  [/\bstatus\s*category\s+is\s+(?:to do|todo|new)\b/gi, ' status todo '],
+  [/\bresolution\s+(?:is not|other than)\s+(?:empty|null|unresolved)\b/gi, ' resolved '],
+  [/\bresolution\s+(?:is\s+)?(?:empty|null|unresolved)\b/gi, ' unresolved '],
+  [/\b(\w+)\s+is\s+(?:empty|null)\b/gi, ' no $1 '],
+  [/\blabels?\s+(?:contains?|includes?|has)\s+/gi, ' label '],
+];
+
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
+const MONTH = '(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\\.?';
+const monthName = (m: string) => MONTHS.find((x) => x.startsWith(m.toLowerCase().slice(0, 3))) ?? m;
+const pad = (n: string) => n.padStart(2, '0');
+
+/** Date forms the window reader does not know, in forms it does (halves, month ranges, slashed dates). */
+const DATE_FORMS: [RegExp, string | ((...m: string[]) => string)][] = [
+  [
+    /\b(?:the\s+)?(?:first|1st)\s+half\s+(?:of\s+)?(\d{4})\b|\bh1\s+(\d{4})\b/gi,
+    (_m, a, b) => `between January 1 ${a ?? b} and June 30 ${a ?? b}`,
+  ],
+  [
+    /\b(?:the\s+)?(?:second|2nd)\s+half\s+(?:of\s+)?(\d{4})\b|\bh2\s+(\d{4})\b/gi,
+    (_m, a, b) => `between July 1 ${a ?? b} and December 31 ${a ?? b}`,
+  ],
+  [
+    new RegExp(`\\b${MONTH}\\s*(?:–|—|-|to|through|thru|until)\\s*${MONTH}\\s+(\\d{4})\\b`, 'gi'),
+    (_m, a, b, y) => `between ${monthName(a)} ${y} and ${monthName(b)} ${y}`,
+  ],
+  [/\bso far (this|in this)\s+(year|month|quarter|week)\b/gi, (_m, _t, u) => `this ${u}`],
+  [
+    /\b(?:during|within)\s+(?:the\s+)?(?:year\s+)?(\d{4})\b|\bthe year (\d{4})\b/gi,
+    (_m, a, b) => `in ${a ?? b}`,
+  ],
+  [/\b(\d{4})\/(\d{1,2})\/(\d{1,2})\b/g, (_m, y, mo, d) => `${y}-${pad(mo)}-${pad(d)}`],
+  // US month/day/year only when the day cannot be a month (07/25/2026); 05/06/2026 stays unread.
+  [
+    /\b(\d{1,2})\/(\d{1,2})\/(\d{4})\b/g,
+    (m, mo, d, y) => (Number(d) > 12 && Number(mo) <= 12 ? `${y}-${pad(mo)}-${pad(d)}` : m),
+  ],
+];
+
+/** Fields whose quoted value is text to search, not a value to match. */
+const TEXT_FIELDS = /^(?:title|summary|text|description|name)$/i;
+
+/**
+ * JQL/SQL-style operators in words the grammar reads: `!=` is "not", `in (a, b)` is "a or b", and a quoted value
+ * right after a field and its operator (`status = "In Review"`) is that field's value, not a title search.
+ */
+function operatorWords(q: string): string {
+  let out = q
+    .replace(/\b(not\s+in|in)\s*\(([^()]*)\)/gi, (_m, op: string, list: string) => {
+      const values = list.split(',').map((v) =>
+        v
+          .trim()
+          .replace(/^['"]|['"]$/g, '')
+          .trim(),
+      );
+      return ` ${/^not/i.test(op) ? 'other than ' : ''}${values.filter(Boolean).join(' or ')} `;
+    })
+    .replace(/\s*(?:!=|<>)\s*/g, ' other than ')
+    .replace(
+      /\b(\w+)(\s*(?:=|\bis\b|\bnot\b|\bthan\b)\s*)"([^"]+)"/gi,
+      (m, field: string, op: string, value: string) =>
+        TEXT_FIELDS.test(field) ? m : `${field}${op}${value}`,
+    )
+    .replace(/\s*(?<![<>!=])==?(?!=)\s*/g, ' is ')
+    // "# of bugs" is their number; "High+Highest" either value.
+    .replace(/(^|\s)#\s*of\b/g, '$1number of')
+    .replace(/\b([a-z]+)\s*\+\s*([a-z]+)\b/gi, '$1 or $2');
+  for (const [re, words] of JQL_TERMS) out = out.replace(re, words);
+  for (const [re, words] of DATE_FORMS) out = out.replace(re, words as never);
+  // "labels is not empty": has one (singular: "with an labels" would read as a grouping).
+  out = out.replace(
+    /\b(\w+)\s+(?:is not|other than)\s+(?:empty|null)\b/gi,
+    (_m, field: string) => ` with an ${field.replace(/(?<![su])s$/i, '')} `,
+  );
+  return out;
+}
+
 function cleanText(q: string): string {
   return q
     .replace(/[’‘`´]/g, "'")
@@ -104,7 +201,7 @@ export function scanQuestion(
   now: Date,
 ): Scan {
   const slots: Slot[] = [];
-  let text = question.replace(/[“”]/g, '"');
+  let text = operatorWords(question.replace(/[“”]/g, '"'));
   text = replaceAll(text, /"([^"]+)"/g, (m) => ({ t: 'quoted', words: m[0], value: m[1].trim() }), slots);
   text = replaceAll(text, ID_RE, (m) => ({ t: 'id', words: m[0], value: m[1] }), slots);
   text = cleanText(text);
@@ -116,6 +213,8 @@ export function scanQuestion(
   );
   const original = text;
   text = text.toLowerCase();
+  // "open right now", "as of today": the records' current state, which every filter already reads, not a window.
+  text = replaceAll(text, CURRENT_STATE, (m) => ({ t: 'lex', words: m[0], lex: [{ k: 'stop' }] }), slots);
   // Ages ("older than 30 days") before windows, which would read "30 days" otherwise.
   for (const { re, verbGroup, numGroup, unitGroup } of AGE_RES) {
     text = replaceAll(

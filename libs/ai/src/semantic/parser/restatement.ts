@@ -82,7 +82,14 @@ export function restate(model: SemanticModel, form: LogicalForm): string {
   if (form.window) parts.push(`${columnWords(model, form.entity, form.time)} ${form.window.label}`);
   else if (p.kind === 'count' || p.kind === 'measure') parts.push('over all time');
   const by = [
-    ...(form.grain ? [form.grain] : []),
+    // A bucket on another date than the usual one says which ("month resolved").
+    ...(form.grain
+      ? [
+          !form.window && form.time !== model.entities[form.entity].defaultTimeColumn
+            ? `${form.grain} ${columnWords(model, form.entity, form.time)}`
+            : form.grain,
+        ]
+      : []),
     ...form.groups.map((g) => columnWords(model, form.entity, g.dim === g.column ? g.column : g.column)),
   ];
   if (form.order?.by === 'measure') {

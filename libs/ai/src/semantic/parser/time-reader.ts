@@ -108,6 +108,29 @@ export function readTime(ctx: Ctx): void {
   if (columns.size > 1) ctx.problems.push('windows on different dates');
 }
 
+/**
+ * Time buckets without a window follow the verb ("closed per month" buckets by the resolution date): the one date
+ * the question's verbs name, else the one its values imply; two different dates are refused.
+ */
+export function bucketTime(ctx: Ctx): void {
+  const { form } = ctx;
+  if (!form.grain || form.window || form.projection.kind !== 'count') return;
+  // A verb that is also a state ("resolved bugs created per month") yields to a verb that is only a verb.
+  const verbs = new Set<string>();
+  const pure = new Set<string>();
+  for (const it of ctx.items) {
+    const v = lexOf(it, 'timeVerb', ctx.entityKey);
+    if (!v || it.t !== 'lex') continue;
+    verbs.add(v.column);
+    if (!it.lex.some((l) => (l.k === 'segment' || l.k === 'value') && l.entity === ctx.entityKey))
+      pure.add(v.column);
+  }
+  const named = pure.size > 0 ? pure : verbs;
+  if (named.size > 1) ctx.problems.push('time buckets of two different dates');
+  const col = named.size === 1 ? [...named][0] : impliedTimeColumn(ctx);
+  if (col) form.time = col;
+}
+
 function verbIndexBefore(ctx: Ctx, i: number): number {
   const p = prevContent(ctx, i);
   return p >= 0 && lexOf(ctx.items[p], 'timeVerb', ctx.entityKey) ? p : -1;
