@@ -24,8 +24,19 @@ export async function insertFixtureFor(
     deployments: remap(fx.deployments),
   };
   // The tenants exist already; only their rows are inserted.
-  await insertAnalyticsFixture(pool, { ...mapped, tenants: [] });
-  await forgetChanges(pool, tenantIds);
+  // One transaction: the worker is notified on commit, when the outbox entries are already gone.
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await insertAnalyticsFixture(client, { ...mapped, tenants: [] });
+    await forgetChanges(client, tenantIds);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  } finally {
+    client.release();
+  }
   return mapped;
 }
 
