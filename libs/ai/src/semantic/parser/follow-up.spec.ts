@@ -51,6 +51,11 @@ describe('follow-up questions merged into the previous question', () => {
     ],
     ['how many open bugs', 'only in PAY', `${OPEN_BUGS} and project is PAY, over all time`],
     [
+      'how many open bugs are in PAY?',
+      'what about WEB?',
+      'number of work items where status is not done or cancelled and type is bug and project is WEB, over all time',
+    ],
+    [
       'how many bugs',
       'not the cancelled ones',
       'number of work items where type is bug and status is not cancelled, over all time',
@@ -59,6 +64,13 @@ describe('follow-up questions merged into the previous question', () => {
     ['how many open bugs', 'and by assignee?', `${OPEN_BUGS}, over all time, by assignee`],
     ['how many open bugs by assignee', 'by status instead', `${OPEN_BUGS}, over all time, by status`],
     ['list open bugs', 'and by priority?', `${OPEN_BUGS}, over all time, by priority`],
+    ['how many open bugs', 'break that down by assignee', `${OPEN_BUGS}, over all time, by assignee`],
+    ['how many open bugs', 'split those by priority', `${OPEN_BUGS}, over all time, by priority`],
+    [
+      'how many bugs created last week',
+      'what about 2025?',
+      'number of work items where type is bug, created 2025',
+    ],
     // Time window replaced.
     [
       'how many bugs created last week',
@@ -102,8 +114,12 @@ describe('follow-up questions merged into the previous question', () => {
     ['how many open bugs', 'only the purple ones', /words not understood: purple/],
     ['how many open bugs', 'and by vibes?', /words not understood/],
     ['how many open bugs', 'only the done ones', /contradicts/],
+    ['how many open bugs', 'what about 12345?', /not understood/],
+    ['how many open bugs', 'break that', /not understood/],
     ['how many open bugs', 'and drop table work_items', /change data|not understood/],
     ['how many open bugs', 'only merged ones', /other records|not understood|several kinds/],
+    ['how many bugs created last month', 'what about the month before?', /counted from the previous/],
+    ['how many bugs created last month', 'and the ones before?', /says nothing|not understood/],
   ])('refused: %s → %s', (q, f, reason) => {
     expect(after(q, f)).toMatch(/^refused: /);
     expect(after(q, f)).toMatch(reason);

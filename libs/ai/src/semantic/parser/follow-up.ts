@@ -11,6 +11,8 @@ export interface FollowUpCue {
   projection: FollowUpProjection;
   /** "instead": the grouping replaces the previous one rather than adding to it. */
   replaceGroups: boolean;
+  /** It counts a window from the previous answer's ("the month before"): not read, so refused. */
+  relativeWindow: boolean;
 }
 
 const LEADING =
@@ -21,6 +23,9 @@ const ROWS =
 const COUNT =
   /^(?:and )?(?:how many(?: of (?:those|them|these))?(?: are there| is that| were there)?|count (?:those|them|these)|the count|the number)\b/;
 const REFERRING = /\b(?:ones|one)\b/g;
+/** A window counted from the previous one ("the month before"): read alone it would count from today. */
+const RELATIVE_TO_PREVIOUS =
+  /\b(?:(?:the|that) (?:day|week|month|quarter|year|period) (?:before|after|prior)|(?:day|week|month|quarter|year|period) (?:before|after) that|(?:previous|preceding|prior|following|next|same) (?:one|period))\b/;
 
 /** Reads the follow-up shape of a question: its cue, the projection it switches to, and what is left to parse. */
 export function readFollowUpCue(question: string): FollowUpCue {
@@ -50,13 +55,22 @@ export function readFollowUpCue(question: string): FollowUpCue {
     if (/^(?:not|excluding|except|without)$/.test(m[0])) break;
     text = text.slice(m[0].length).replace(/^[,\s]+/, '');
   }
+  // "break that down by X", "split those by X": the grouping of the previous answer.
+  const split =
+    /^(?:break|split|group)(?: (?:that|this|it|those|them|these))?(?: (?:down|up|out))?(?= by\b)/.exec(text);
+  if (split) {
+    cued = true;
+    text = text.slice(split[0].length).trim();
+  }
+  // A bare year after "what about"/"and" is that year ("what about 2025?").
+  if (cued && /^(?:19|20)\d\d$/.test(text)) text = `in ${text}`;
   const replaceGroups = /\binstead\b/.test(text);
   text = text
     .replace(/\binstead(?: of (?:that|this|it))?\b/g, ' ')
     .replace(REFERRING, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  return { cued, rest: text, projection, replaceGroups };
+  return { cued, rest: text, projection, replaceGroups, relativeWindow: RELATIVE_TO_PREVIOUS.test(text) };
 }
 
 /**
@@ -73,7 +87,10 @@ export function mergeFollowUp(
 ): ParseResult {
   const form: LogicalForm = structuredClone(prev);
   form.filters = form.filters.filter((f) => f.source !== 'ranking');
+  if (cue.relativeWindow) return refused('a time window counted from the previous one is not read');
   if (fragment) {
+    if (saysNothing(fragment, defaultTime))
+      return refused('the follow-up says nothing that changes the question');
     if (fragment.entity !== prev.entity)
       return refused(`the follow-up is about other records (${fragment.entity})`);
     for (const f of fragment.filters.filter((x) => x.source !== 'ranking')) {
@@ -126,8 +143,23 @@ export function mergeFollowUp(
   return { ok: true, form };
 }
 
+/** A filter that picks values of its field (a project, a type): a new one on the same field replaces it. */
 function picksValues(f: LfFilter): boolean {
-  return (f.op === 'eq' || f.op === 'in') && !f.parameter;
+  return f.op === 'eq' || f.op === 'in';
+}
+
+/** Whether a parsed fragment says anything: words that all fell away as function words change nothing. */
+export function saysNothing(fragment: LogicalForm, defaultTime: string): boolean {
+  return (
+    fragment.filters.length === 0 &&
+    fragment.groups.length === 0 &&
+    !fragment.window &&
+    !fragment.grain &&
+    !fragment.order &&
+    fragment.time === defaultTime &&
+    fragment.extraColumns.length === 0 &&
+    fragment.projection.kind === 'rows'
+  );
 }
 
 /** A fragment filter no record of the previous answer can meet: answering would be an empty, misleading result. */
