@@ -134,6 +134,19 @@ describe('POST /v1/ai/query: follow-up questions in a conversation', () => {
     expect(Number(storiesHigh.rows[0][0])).toBe(count('story'));
   });
 
+  it("the console's follow-up: 'only bugs' after 'Work items by status'", async () => {
+    const first = await answer('Work items by status');
+    expect(rowsAsCounts(first.rows)).toEqual(countsBy(wi, (w) => w.status));
+    const bugs = await answer('only bugs', first.conversationId);
+    expect(bugs.columns[0]).toBe('status');
+    expect(rowsAsCounts(bugs.rows)).toEqual(
+      countsBy(
+        wi.filter((w) => w.type === 'bug'),
+        (w) => w.status,
+      ),
+    );
+  });
+
   it('refuses a follow-up it cannot read fully, naming the words, and keeps the context', async () => {
     const first = await answer('How many open bugs?');
     const res = await ask('only the purple ones', first.conversationId);
