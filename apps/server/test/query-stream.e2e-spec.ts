@@ -65,9 +65,14 @@ describe('POST /v1/ai/query/stream: progress as server-sent events, then the ans
     const streamed = events.at(-1)!.data;
     const plain = await t.ask(a.apiKey, question, { noCache: true });
     expect(plain.status).toBe(200);
-    // Everything but the answer's own id, clock readings and watermark is the same answer.
-    const comparable = ({ answerId, timings, asOf, ...rest }: Record<string, unknown>) => {
-      expect([answerId, timings, asOf]).toEqual([expect.any(String), expect.any(Object), expect.any(String)]);
+    // Everything but the answer's own id, its new conversation, clock readings and watermark is the same answer.
+    const comparable = ({ answerId, conversationId, timings, asOf, ...rest }: Record<string, unknown>) => {
+      expect([answerId, conversationId, timings, asOf]).toEqual([
+        expect.any(String),
+        expect.any(String),
+        expect.any(Object),
+        expect.any(String),
+      ]);
       return rest;
     };
     expect(comparable(streamed)).toEqual(comparable(plain.body));

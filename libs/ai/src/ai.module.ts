@@ -32,6 +32,7 @@ import { QueryHistoryService } from './query/query-history.service';
 import { QueryController } from './query/query.controller';
 import { QueryStreamController } from './query/query-stream.controller';
 import { QueryService } from './query/query.service';
+import { ConversationRepository } from './query/conversation.repository';
 import { SemanticModule } from './semantic';
 import { SqlModule } from './sql';
 
@@ -74,6 +75,7 @@ import { SqlModule } from './sql';
     RejectNode,
     QueryGraph,
     QueryService,
+    ConversationRepository,
     AiJobsService,
   ],
   exports: [QueryService, QueryHistoryService, DataGenerations, SqlModule, SemanticModule, ProvidersModule],

@@ -148,6 +148,7 @@ export class AppConfig {
       semanticModelPath: this.env.SEMANTIC_MODEL_PATH,
       semanticMinConfidence: this.env.SEMANTIC_MIN_CONFIDENCE,
       cacheTtlS: this.env.QUERY_CACHE_TTL_S,
+      conversationTtlS: this.env.CONVERSATION_TTL_S,
       semanticCacheThreshold: this.env.SEMANTIC_CACHE_THRESHOLD,
       fixedNow: this.env.QUERY_FIXED_NOW ? new Date(this.env.QUERY_FIXED_NOW) : undefined,
     };

@@ -96,6 +96,8 @@ export const envSchema = z
     /** Planner confidence in [0,1] at or above which a question takes the zero-cost semantic route. */
     SEMANTIC_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.7),
     QUERY_CACHE_TTL_S: int(3600, 0),
+    /** Seconds a conversation (the last answered question, for follow-ups) is kept after its last answer. */
+    CONVERSATION_TTL_S: int(1800, 1),
     /**
      * Cosine at or above which an unsure question may reuse a similar cached one (fingerprints must agree too).
      * Chosen from libs/ai/src/cache/semantic-cache.int-spec.ts: no false hit from 0.80 up on its labelled pairs.

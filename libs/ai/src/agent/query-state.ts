@@ -3,12 +3,15 @@ import type { CacheKind, QueryRoute } from '@app/metrics';
 import type { CachedAnswer } from '../cache/cache.types';
 import type { QuestionFingerprint } from '../cache/question-fingerprint';
 import type { QueryPlan } from '../semantic';
+import type { LogicalForm } from '../semantic/parser/logical-form.types';
 import type { GuardResult, SqlResult } from '../sql';
 
 export interface QueryInput {
   tenantId: string;
   question: string;
   noCache: boolean;
+  /** A follow-up's reading, merged into the conversation's previous question: planned as is. */
+  form?: LogicalForm;
 }
 
 export interface QuestionEmbedding {

@@ -72,6 +72,7 @@ export class QueryStreamController {
     try {
       const answer = await this.queries.ask(tenantId, body.question, {
         ...body.options,
+        conversationId: body.conversationId,
         signal: abort.signal,
         onProgress: (p) => send('progress', p),
       });

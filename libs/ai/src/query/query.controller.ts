@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
   ApiExtraModels,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiResponse,
@@ -35,8 +36,12 @@ export class QueryController {
   })
   @ApiTooManyRequestsResponse({ description: 'BUDGET_EXCEEDED: the tenant’s monthly LLM budget is spent' })
   @ApiResponse({ status: 503, description: 'DEPENDENCY_UNAVAILABLE: every LLM provider failed' })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND: conversationId unknown to the tenant or expired' })
   ask(@Body() body: QueryRequestDto): Promise<QueryResponseDto> {
-    return this.queries.ask(this.tenant.tenantId, body.question, { noCache: body.options?.noCache });
+    return this.queries.ask(this.tenant.tenantId, body.question, {
+      noCache: body.options?.noCache,
+      conversationId: body.conversationId,
+    });
   }
 
   @Post('batch')

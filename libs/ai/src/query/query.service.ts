@@ -21,6 +21,8 @@ import { SemanticModelService, SemanticPlanner } from '../semantic';
 import type { SqlResult } from '../sql';
 import type { BatchErrorDto, QueryResponseDto } from './dto/query-response.dto';
 import { QueryHistoryService, type QueryHistoryRow } from './query-history.service';
+import { ConversationRepository } from './conversation.repository';
+import { KnownValuesService } from '../agent/known-values.service';
 
 export interface QueryOptions {
   noCache?: boolean;
@@ -28,6 +30,10 @@ export interface QueryOptions {
   signal?: AbortSignal;
   /** Called as each workflow step finishes (the streaming endpoint's progress events). */
   onProgress?: (progress: NodeProgress) => void;
+  /** The conversation the question continues (its previous answer is the follow-up's context). */
+  conversationId?: string;
+  /** False for batch questions: answered alone, no conversation kept. */
+  conversation?: boolean;
 }
 
 /** Questions of one batch answered at the same time: enough to overlap I/O, few enough to leave room for others. */
@@ -85,13 +91,35 @@ export class QueryService implements OnModuleDestroy {
     private readonly answers: CachedAnswers,
     private readonly planner: SemanticPlanner,
     private readonly clock: QueryClock,
+    private readonly conversations: ConversationRepository,
+    private readonly knownValues: KnownValuesService,
   ) {}
 
   async ask(tenantId: string, question: string, options: QueryOptions = {}): Promise<QueryResponseDto> {
     const started = performance.now();
     const answerId = randomUUID();
     const noCache = options.noCache ?? false;
-    const fresh = noCache ? null : await this.freshExactHit(tenantId, question);
+    const kept = options.conversation ?? true;
+    const conversation = kept
+      ? await this.conversations.open(tenantId, options.conversationId)
+      : { id: '', form: null };
+    const reading = this.planner.readInContext(question, conversation.form, {
+      now: this.clock.now(),
+      knownValues: await this.knownValues.get(tenantId),
+    });
+    if (reading.followUp && !reading.result.ok) {
+      const error = this.planner.followUpRefused(reading.result.refusal);
+      this.recordFailure(answerId, tenantId, question, null, error, performance.now() - started);
+      throw error;
+    }
+    const form = reading.result.ok ? reading.result.form : null;
+    const followUp = reading.followUp ? (form ?? undefined) : undefined;
+    const answered = async (response: QueryResponseDto) => {
+      if (!kept) return response;
+      await this.conversations.save(tenantId, conversation.id, form);
+      return { ...response, conversationId: conversation.id };
+    };
+    const fresh = noCache || followUp ? null : await this.freshExactHit(tenantId, question);
     if (fresh) {
       const totalMs = performance.now() - started;
       options.onProgress?.({ node: 'cacheLookup', ms: totalMs });
@@ -109,10 +137,10 @@ export class QueryService implements OnModuleDestroy {
         embedding: null,
         embeddingModel: null,
       });
-      return response;
+      return answered(response);
     }
     const outcome = await this.graph.run(
-      { tenantId, question, noCache },
+      { tenantId, question, noCache, form: followUp },
       { signal: options.signal, onProgress: options.onProgress },
     );
     const totalMs = performance.now() - started;
@@ -124,7 +152,7 @@ export class QueryService implements OnModuleDestroy {
     const response = this.response(answerId, partsOf(s), totalMs);
     this.recorded(tenantId, response, s.timings);
     this.afterAnswer(answerId, s, response);
-    return response;
+    return answered(response);
   }
 
   /** Answers in input order; a failed question becomes its error in the documented shape, not a failed batch. */
@@ -138,8 +166,8 @@ export class QueryService implements OnModuleDestroy {
     const worker = async () => {
       while (next < questions.length) {
         const i = next++;
-        results[i] = await this.ask(tenantId, questions[i], options).catch((err: unknown) =>
-          this.errorOf(err),
+        results[i] = await this.ask(tenantId, questions[i], { ...options, conversation: false }).catch(
+          (err: unknown) => this.errorOf(err),
         );
       }
     };
@@ -282,7 +310,8 @@ export class QueryService implements OnModuleDestroy {
     }
     this.track(async () => {
       const embedding = s.embedding ?? (await this.embed(question));
-      if (embedding && !s.embedding && !noCache && s.fingerprint && s.generations) {
+      // A follow-up's words alone do not say what it asked: it is not offered to other questions by its text.
+      if (embedding && !s.embedding && !noCache && !s.input.form && s.fingerprint && s.generations) {
         await this.index.add(tenantId, this.models.version, {
           key: s.exactKey,
           question,

@@ -21,7 +21,8 @@ import type {
 import { NUMBER_WORD_PATTERN, numberOfWord } from './number-words';
 import { SemanticModelService } from './semantic-model.service';
 import { SemanticException } from './semantic.exception';
-import { QuestionParser } from './parser/question-parser';
+import { QuestionParser, type ContextReading } from './parser/question-parser';
+import type { LogicalForm, ParseRefusal } from './parser/logical-form.types';
 import { toQueryPlan } from './parser/plan-builder';
 import { describeWindow, parseTimeExpressions, type TimeParse } from './time-window.parser';
 
@@ -265,6 +266,34 @@ export class SemanticPlanner {
       );
     }
     return this.finish(draft, opts.knownValues);
+  }
+
+  /** A question asked after `prev` was answered: read alone, or as a follow-up merged into `prev`. */
+  readInContext(question: string, prev: LogicalForm | null, opts: PlanOptions = {}): ContextReading {
+    return this.parser.readInContext(question, prev, {
+      now: opts.now ?? new Date(),
+      knownValues: opts.knownValues,
+    });
+  }
+
+  /** The plan of a logical form read already (a follow-up merged into the previous question). */
+  planOf(question: string, form: LogicalForm): QueryPlan {
+    return toQueryPlan(this.model, this.version, question, form);
+  }
+
+  /** The 422 of a follow-up that does not read: the words not understood, and what it was a follow-up to. */
+  followUpRefused(refusal: ParseRefusal): SemanticException {
+    const explanation = refusal.understood
+      ? `Understood: ${refusal.understood}; but ${refusal.reason}.`
+      : `Not understood: ${refusal.reason}.`;
+    return new SemanticException(ErrorCode.CANNOT_ANSWER, `Cannot answer this question: ${explanation}`, {
+      understood: refusal.understood,
+      confidence: 0,
+      entity: refusal.entity,
+      unrecognized: refusal.unrecognized,
+      issues: [refusal.reason],
+      suggestions: refusal.suggestions,
+    });
   }
 
   /** The 422 a caller returns when no other route can take a low-confidence question. */

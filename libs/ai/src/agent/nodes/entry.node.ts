@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { CachedAnswers } from '../../cache/cached-answers.service';
 import { fingerprintOf } from '../../cache/question-fingerprint';
 import { SemanticPlanner } from '../../semantic';
@@ -22,8 +23,24 @@ export class EntryNode implements QueryNode {
   ) {}
 
   async run(state: QueryState): Promise<QueryUpdate> {
-    const { tenantId, question } = state.input;
+    const { tenantId, question, form } = state.input;
     const now = this.clock.now();
+    if (form) {
+      // A follow-up's words mean nothing alone: its answer is cached under the merged form, never its text.
+      const started = performance.now();
+      const plan = this.planner.planOf(question, form);
+      const planMs = performance.now() - started;
+      const formHash = createHash('sha256').update(JSON.stringify(form)).digest('hex');
+      const { key, normalized } = this.answers.keyOf(tenantId, `follow-up ${formHash}`, now);
+      return {
+        now,
+        normalized,
+        plan,
+        fingerprint: fingerprintOf(question, plan),
+        exactKey: key,
+        timings: { plan: planMs },
+      };
+    }
     const { key, normalized } = this.answers.keyOf(tenantId, question, now);
     const knownValues = await this.knownValues.get(tenantId);
     const started = performance.now();

@@ -7,6 +7,7 @@ import {
   IsBoolean,
   IsOptional,
   IsString,
+  IsUUID,
   Length,
   Matches,
   ValidateNested,
@@ -35,6 +36,16 @@ export class QueryRequestDto {
   @Length(1, QUESTION_MAX_CHARS)
   @Matches(/\S/, { message: 'question must not be blank' })
   question!: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      'The `conversationId` of an earlier answer: the question may then be a follow-up that changes that answer ' +
+      '(404 NOT_FOUND when unknown to the tenant or expired)',
+  })
+  @IsOptional()
+  @IsUUID()
+  conversationId?: string;
 
   @ApiPropertyOptional({ type: QueryOptionsDto })
   @IsOptional()

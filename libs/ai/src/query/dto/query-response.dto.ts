@@ -76,6 +76,13 @@ export class QueryResponseDto {
   })
   timings!: Record<string, number>;
   @ApiProperty({ type: RoutingDto }) routing!: RoutingDto;
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      'The conversation this answer belongs to (new when none was sent): send it with the next question to ask ' +
+      'a follow-up ("only high priority ones", "and by assignee?"). Absent from batch answers.',
+  })
+  conversationId?: string;
 }
 
 export class BatchErrorDto {

@@ -22,12 +22,19 @@ import { bucketTime, readTime } from './time-reader';
 import type { LogicalForm, ParseResult } from './logical-form.types';
 import { scanQuestion, type Item } from './question-scanner';
 import { restate } from './restatement';
+import { mergeFollowUp, readFollowUpCue } from './follow-up';
 
 export interface ParseOptions {
   now: Date;
   /** The tenant's values per dimension key (people, projects, labels...). */
   knownValues?: Partial<Record<string, readonly string[]>>;
+  /** The records a fragment is about when it names none itself (a follow-up in a conversation). */
+  entity?: string;
 }
+
+/** A question read in a conversation: on its own, or as a change to the previous answer's form. */
+export type ContextReading =
+  { followUp: false; result: ParseResult } | { followUp: true; result: ParseResult };
 
 /** Free-text dimensions whose values are people: their names may be given loosely (first or last name, typos). */
 const PERSON_DIMS = /assignee|reporter|author|reviewer/;
@@ -52,7 +59,8 @@ export class QuestionParser {
       return refuse('', [], 'this asks to change data; questions can only read it', null);
     }
     const { items } = scanQuestion(question, this.lexicon, tenant, people, opts.now);
-    const chosen = chooseEntity(this.model, items);
+    const named = chooseEntity(this.model, items);
+    const chosen = named === null && opts.entity ? opts.entity : named;
     const conflict = chosen === ENTITY_CONFLICT;
     // Several kinds of records: read it as the most-named one, only to say what was understood.
     const entityKey = conflict ? mostNamed(this.model, items) : chosen;
@@ -126,6 +134,62 @@ export class QuestionParser {
     }
     finish(ctx.form);
     return { ok: true, form: ctx.form };
+  }
+
+  /**
+   * Reads a question asked after `prev` was answered. A question shaped like a follow-up ("and by assignee?",
+   * "only high priority ones", "what about last month?"), or one naming no records that does not read alone, is
+   * parsed as a fragment and merged into `prev`; a fragment with words left unread is refused like any question.
+   */
+  readInContext(question: string, prev: LogicalForm | null, opts: ParseOptions): ContextReading {
+    const cue = readFollowUpCue(question);
+    if (!cue.cued || !prev) {
+      const alone = this.parse(question, opts);
+      if (!prev || (!alone.ok && alone.refusal.deliberate)) return { followUp: false, result: alone };
+      // Only filter, grouping or time words, or a question that names no records ("how many?"): a fragment.
+      const namesNothing = !alone.ok && alone.refusal.entity === null;
+      if (!namesNothing && this.hasSubject(question, opts)) return { followUp: false, result: alone };
+    }
+    const entity = this.model.entities[prev.entity];
+    let fragment: LogicalForm | null = null;
+    if (cue.rest) {
+      const read = this.parse(cue.rest, { ...opts, entity: prev.entity });
+      if (!read.ok) {
+        const understood = restate(this.model, prev);
+        return {
+          followUp: true,
+          result: { ok: false, refusal: { ...read.refusal, understood: `follow-up to: ${understood}` } },
+        };
+      }
+      fragment = read.form;
+    }
+    const merged = mergeFollowUp(prev, fragment, cue, entity.defaultTimeColumn);
+    if (!merged.ok) {
+      merged.refusal.understood = `follow-up to: ${restate(this.model, prev)}`;
+      merged.refusal.entity = prev.entity;
+      return { followUp: true, result: merged };
+    }
+    finish(merged.form);
+    return { followUp: true, result: merged };
+  }
+
+  /** Whether the question names its own records, measure or answer kind ("bugs", "cycle time", "how many", "list"). */
+  private hasSubject(question: string, opts: ParseOptions): boolean {
+    const tenant = knownValueLexicon(this.model, opts.knownValues ?? {});
+    const { items } = scanQuestion(question, this.lexicon, tenant, [], opts.now);
+    return items.some(
+      (it) =>
+        it.t === 'lex' &&
+        it.lex.some(
+          (l) =>
+            l.k === 'entity' ||
+            l.k === 'measure' ||
+            l.k === 'count' ||
+            l.k === 'list' ||
+            l.k === 'wh' ||
+            (l.k === 'value' && !!this.model.entities[l.entity].dimensions[l.dim]?.values?.[l.value]?.noun),
+        ),
+    );
   }
 
   /** The question without the words not understood, when that reads: the closest answerable restatement. */

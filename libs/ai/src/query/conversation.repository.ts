@@ -1,0 +1,86 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ErrorCode } from '@app/common';
+import { AppConfig } from '@app/config';
+import { RedisService } from '@app/database';
+import type { LogicalForm } from '../semantic/parser/logical-form.types';
+import { ConversationException } from './conversation.exception';
+
+/** A conversation's state: the last answered question's logical form (null when no parse answered it). */
+export interface Conversation {
+  id: string;
+  form: LogicalForm | null;
+}
+
+interface StoredConversation {
+  tenantId: string;
+  form: LogicalForm | null;
+}
+
+/**
+ * Conversations in Redis under the tenant's key space, expiring CONVERSATION_TTL_S after their last answer.
+ * The tenant id is part of the key, so another tenant's conversation id is simply unknown.
+ */
+@Injectable()
+export class ConversationRepository {
+  private readonly logger = new Logger(ConversationRepository.name);
+  readonly ttlS: number;
+
+  constructor(
+    config: AppConfig,
+    private readonly redis: RedisService,
+  ) {
+    this.ttlS = config.query.conversationTtlS;
+  }
+
+  /** A new conversation, or the tenant's existing one; 404 when unknown or expired. */
+  async open(tenantId: string, id: string | undefined): Promise<Conversation> {
+    if (!id) return { id: randomUUID(), form: null };
+    let raw: string | null;
+    try {
+      raw = await this.redis.client.get(this.key(tenantId, id));
+    } catch (err) {
+      throw new ConversationException(
+        ErrorCode.DEPENDENCY_UNAVAILABLE,
+        'The conversation store cannot be reached',
+        undefined,
+        { cause: err },
+      );
+    }
+    const stored = raw ? (JSON.parse(raw) as StoredConversation) : null;
+    if (!stored || stored.tenantId !== tenantId) {
+      throw new ConversationException(
+        ErrorCode.NOT_FOUND,
+        `Conversation ${id} is unknown or expired (conversations last ${this.ttlS} s after their last answer); ` +
+          'ask again without conversationId to start a new one',
+        { conversationId: id },
+      );
+    }
+    return { id, form: stored.form ? revive(stored.form) : null };
+  }
+
+  /** Keeps the last answered form and restarts the expiry. A failed write only loses the follow-up context. */
+  async save(tenantId: string, id: string, form: LogicalForm | null): Promise<void> {
+    const value: StoredConversation = { tenantId, form };
+    try {
+      await this.redis.client.set(this.key(tenantId, id), JSON.stringify(value), 'EX', this.ttlS);
+    } catch (err) {
+      this.logger.warn(`Conversation write failed: ${String(err)}`);
+    }
+  }
+
+  private key(tenantId: string, id: string): string {
+    return this.redis.key('ai', 'conversation', tenantId, id);
+  }
+}
+
+/** JSON keeps the window's instants as strings; the form holds Dates. */
+function revive(form: LogicalForm): LogicalForm {
+  const w = form.window as { start: string | Date | null; end: string | Date | null; label: string } | null;
+  return {
+    ...form,
+    window: w
+      ? { start: w.start ? new Date(w.start) : null, end: w.end ? new Date(w.end) : null, label: w.label }
+      : null,
+  };
+}
