@@ -77,8 +77,6 @@ async function main(): Promise<void> {
     QUERY_FIXED_NOW: BENCH_NOW.toISOString(),
     RECONCILE_INTERVAL_S: '0',
     LOG_LEVEL: 'silent',
-    // Measures answers, not the rate limiter: a follow-up and its first question come back to back.
-    RATE_LIMIT_QUERY: '1000',
   });
   const asked: Asked[] = [];
   let healthMs: number[] = [];
