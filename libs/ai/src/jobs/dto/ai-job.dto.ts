@@ -1,32 +1,12 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  ValidateNested,
-} from 'class-validator';
-import { QueryOptionsDto, QUESTION_MAX_CHARS } from '../../query/dto/query-request.dto';
+import { IsOptional, ValidateNested } from 'class-validator';
+import { QueryOptionsDto, QuestionList } from '../../query/dto/query-request.dto';
 import { BatchErrorDto, QueryResponseDto } from '../../query/dto/query-response.dto';
 import { JOB_MAX_QUESTIONS } from '../queue.constants';
 
 export class CreateAiJobDto {
-  @ApiProperty({
-    type: [String],
-    minItems: 1,
-    maxItems: JOB_MAX_QUESTIONS,
-    example: ['Open incidents by priority', 'Change failure rate last 30 days'],
-  })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(JOB_MAX_QUESTIONS)
-  @IsString({ each: true })
-  @Length(1, QUESTION_MAX_CHARS, { each: true })
-  @Matches(/\S/, { each: true, message: 'each question must not be blank' })
+  @QuestionList(JOB_MAX_QUESTIONS)
   questions!: string[];
 
   @ApiPropertyOptional({ type: QueryOptionsDto })

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -54,19 +55,26 @@ export class QueryRequestDto {
   options?: QueryOptionsDto;
 }
 
+/** A list of 1..max questions, each as `/v1/ai/query` accepts one (the batch and job bodies). */
+export function QuestionList(max: number): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({
+      type: [String],
+      minItems: 1,
+      maxItems: max,
+      example: ['Open incidents by priority', 'Change failure rate last 30 days'],
+    }),
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(max),
+    IsString({ each: true }),
+    Length(1, QUESTION_MAX_CHARS, { each: true }),
+    Matches(/\S/, { each: true, message: 'each question must not be blank' }),
+  );
+}
+
 export class BatchQueryRequestDto {
-  @ApiProperty({
-    type: [String],
-    minItems: 1,
-    maxItems: BATCH_MAX_QUESTIONS,
-    example: ['Open incidents by priority', 'Change failure rate last 30 days'],
-  })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(BATCH_MAX_QUESTIONS)
-  @IsString({ each: true })
-  @Length(1, QUESTION_MAX_CHARS, { each: true })
-  @Matches(/\S/, { each: true, message: 'each question must not be blank' })
+  @QuestionList(BATCH_MAX_QUESTIONS)
   questions!: string[];
 
   @ApiPropertyOptional({ type: QueryOptionsDto })
