@@ -3,7 +3,7 @@
  * ~18 months before NOW, as the plain rows the ETL accepts. Pure and deterministic: the same seed gives the same
  * rows on every machine, and the question bank computes its truth from these rows alone.
  */
-import { SeededRandom } from '../../libs/etl/src/demo/seeded-random';
+import { SeededRandom } from '@app/common';
 
 export interface WorkItemRow {
   externalId: string;

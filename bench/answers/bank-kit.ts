@@ -2,7 +2,7 @@
  * What the bank's sections share: a builder that numbers questions, ground-truth helpers in plain JS over the
  * generated rows, and the everyday words people use for the data model's values.
  */
-import { SeededRandom } from '../../libs/etl/src/demo/seeded-random';
+import { SeededRandom } from '@app/common';
 import type { AnswerDataset, WorkItemRow } from './answer-dataset.generator';
 import type { BankQuestion, Expectation, MeasureUnit, QuestionKind } from './answer-bank.types';
 import { keyOf } from './answer.grader';

@@ -5,6 +5,7 @@
  */
 import type { DeploymentRow, PullRequestRow, WorkItemRow } from './answer-dataset.generator';
 import type { Expectation, MeasureUnit } from './answer-bank.types';
+import { mttrReadings } from './bank-recovery-metrics';
 import {
   countOf,
   DAY,
@@ -153,39 +154,6 @@ export function addMoreTopN(b: BankBuilder, ctx: BankContext): void {
   );
 }
 
-/** Mean time to restore in hours, under each reading of "time to restore" (see the README). */
-function mttrReadings(deps: DeploymentRow[]): number[] {
-  const prod = deps
-    .filter((d) => d.environment === 'production')
-    .sort((a, b) => ms(a.startedAt) - ms(b.startedAt));
-  const spans = {
-    startToStart: [] as number[],
-    finishToFinish: [] as number[],
-    startToFinish: [] as number[],
-    streakStartToStart: [] as number[],
-    streakFinishToFinish: [] as number[],
-  };
-  for (const [i, d] of prod.entries()) {
-    if (d.status === 'success') continue;
-    const next = prod.slice(i + 1).find((x) => x.service === d.service && x.status === 'success');
-    if (!next) continue;
-    spans.startToStart.push(hoursBetween(d.startedAt, next.startedAt));
-    spans.finishToFinish.push(hoursBetween(d.finishedAt, next.finishedAt));
-    spans.startToFinish.push(hoursBetween(d.startedAt, next.finishedAt));
-    const previous = prod
-      .slice(0, i)
-      .reverse()
-      .find((x) => x.service === d.service);
-    if (!previous || previous.status === 'success') {
-      spans.streakStartToStart.push(hoursBetween(d.startedAt, next.startedAt));
-      spans.streakFinishToFinish.push(hoursBetween(d.finishedAt, next.finishedAt));
-    }
-  }
-  return Object.values(spans)
-    .filter((s) => s.length > 0)
-    .map(mean);
-}
-
 export function addMetrics(b: BankBuilder, ctx: BankContext): void {
   const { workItems: items, pullRequests: prs, deployments: deps } = ctx.ds;
   const prodOk = deps.filter((d) => d.environment === 'production' && d.status === 'success');
@@ -256,12 +224,17 @@ export function addMetrics(b: BankBuilder, ctx: BankContext): void {
   );
   b.add(
     'metrics',
+    ['what is our MTTR?', 'mean time to restore', 'MTTR'],
+    mttrReadings(deps).map((v) => scalar(v, 'duration_hours')),
+  );
+  // "Failed" is DORA's failed or rolled back, or literally the failed status: both readings are fair.
+  b.add(
+    'metrics',
     [
       'mean time to restore for failed deployments',
-      'what is our MTTR?',
       'average time to recover from a failed production deployment',
     ],
-    mttrReadings(deps).map((v) => scalar(v, 'duration_hours')),
+    [...mttrReadings(deps), ...mttrReadings(deps, ['failed'])].map((v) => scalar(v, 'duration_hours')),
   );
   b.add(
     'metrics',

@@ -2,7 +2,7 @@
  * The answer bench's question bank: every section's questions over the main tenant, and a share of the basic
  * sections over the second tenant (asked with its own key, so an answer mixing tenants is wrong).
  */
-import { SeededRandom } from '../../libs/etl/src/demo/seeded-random';
+import { SeededRandom } from '@app/common';
 import type { AnswerDataset } from './answer-dataset.generator';
 import type { BankQuestion } from './answer-bank.types';
 import { addArgmaxes, addCounts, addDistincts, addGroupCounts, addLists, addLookups } from './bank-basics';
@@ -18,6 +18,8 @@ import { addAdversarial } from './bank-adversarial';
 import { addFollowUps, addMoreFollowUps, addMustRefuse, addOtherTenantNames } from './bank-dialogue';
 import { BankBuilder, type BankContext } from './bank-kit';
 import { addMetrics, addMoreTopN, addTopN } from './bank-metrics';
+import { addFlowAndRecoveryMetrics } from './bank-recovery-metrics';
+import { addNumericAndSqlForms } from './bank-forms';
 import { addJiraStyle } from './bank-jira-style';
 import { addRecordQuestions } from './bank-records';
 
@@ -45,6 +47,8 @@ export function buildQuestionBank(main: AnswerDataset, second: AnswerDataset, no
     addMoreFollowUps,
     addRecordQuestions,
     addJiraStyle,
+    addFlowAndRecoveryMetrics,
+    addNumericAndSqlForms,
   ])
     add(ba, a);
   addMustRefuse(ba);

@@ -5,3 +5,4 @@ export * from './entities';
 export * from './with-timeout';
 export * from './error-body';
 export * from './dto/error-response.dto';
+export * from './seeded-random';

@@ -81,7 +81,9 @@ export class BusinessRulesValidator implements OnModuleInit {
     this.tenantColumns = new Set(Object.values(m.entities).map((e) => e.tenantColumn));
     this.durationRules = [];
     for (const [key, measure] of Object.entries(m.measures)) {
-      if (measure.type !== 'duration') continue;
+      // An age (to now) or a time to the next row has no `end - start` of two columns to recognise in SQL.
+      if (measure.type !== 'duration' || typeof measure.end !== 'string' || measure.end === 'now') continue;
+      const end = measure.end;
       const rules = m.rules.filter((r) => r.measures.includes(key));
       const conditions = rules.flatMap((r) => r.where);
       if (conditions.length === 0) continue;
@@ -90,9 +92,9 @@ export class BusinessRulesValidator implements OnModuleInit {
         m.entities[ref.includes('.') ? ref.split('.')[0] : measure.entity]?.table;
       this.durationRules.push({
         measure: measure.label,
-        tables: [...new Set([measure.start, measure.end].map(tableOf).filter((t): t is string => !!t))],
+        tables: [...new Set([measure.start, end].map(tableOf).filter((t): t is string => !!t))],
         start: bare(measure.start),
-        end: bare(measure.end),
+        end: bare(end),
         conditions,
         description: rules.map((r) => r.description).join(' '),
       });
@@ -175,6 +177,10 @@ export class BusinessRulesValidator implements OnModuleInit {
         return `${c.column} < ${values[0]}`;
       case 'gte':
         return `${c.column} >= ${values[0]}`;
+      case 'gt':
+        return `${c.column} > ${values[0]}`;
+      case 'lte':
+        return `${c.column} <= ${values[0]}`;
       case 'text_contains':
         return `strpos(lower(${c.column}), lower(${values[0]})) > 0`;
     }

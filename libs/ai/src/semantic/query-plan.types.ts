@@ -82,8 +82,15 @@ export interface QueryPlan {
   grain: TimeGrain | null;
   order: { by: 'measure' | 'time'; direction: 'asc' | 'desc' } | null;
   /** Records (projection `rows`) in this order; null: the model's default (newest first). */
-  rowOrder?: { column: string; direction: 'asc' | 'desc' } | null;
+  rowOrder?: {
+    column: string;
+    direction: 'asc' | 'desc';
+    /** Records ranked by a measure's value per record ("the 5 largest pull requests": pr_size), shown as a column. */
+    measure?: string;
+  } | null;
   limit: number | null;
+  /** The question's reference time (ISO-8601 UTC): where a duration that ends "now" (an age) ends. */
+  asOf?: string;
   /** Absent on plans of the older heuristic planner: an aggregate. */
   projection?: PlanProjection;
   /** The canonical plain-English reading of the plan ("list of work items where type is bug ..."). */

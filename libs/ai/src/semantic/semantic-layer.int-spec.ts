@@ -1,5 +1,6 @@
 import { AppConfig } from '@app/config';
 import { PgPoolService } from '@app/database';
+import { KnownValuesService } from '../agent/known-values.service';
 import { SqlGuardService } from '../sql';
 import type { PlanOptions } from './query-plan.types';
 import { SemanticModelService } from './semantic-model.service';
@@ -39,6 +40,8 @@ describe('semantic layer answers analytics questions on PostgreSQL', () => {
   const compiler = new SemanticSqlCompiler(models);
   const db = new PgPoolService(config);
   const guard = new SqlGuardService(config);
+  // The tenant's own names, read from the database as on the query path, so "payments-api" or "bob" are matched.
+  const known = new KnownValuesService(db, models);
   let fx: AnalyticsFixture;
   let tenantA: TenantData;
   let tenantB: TenantData;
@@ -65,7 +68,8 @@ describe('semantic layer answers analytics questions on PostgreSQL', () => {
   }
 
   async function ask(question: string, tenantId: string, opts: PlanOptions = {}) {
-    const plan = await planner.plan(question, { now: fx.now, ...opts });
+    const knownValues = await known.get(tenantId);
+    const plan = await planner.plan(question, { now: fx.now, knownValues, ...opts });
     const compiled = compiler.compile(plan, tenantId);
     return { plan, compiled, ...(await run(compiled.sql, compiled.params)) };
   }

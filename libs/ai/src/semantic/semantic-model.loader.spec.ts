@@ -27,11 +27,12 @@ describe('semantic model loading', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('finds the repository model by default and describes the three business tables', () => {
+  it('finds the repository model by default and describes the three business tables and the open insights', () => {
     expect(repoFile.endsWith(DEFAULT_SEMANTIC_MODEL_PATH)).toBe(true);
     const service = new SemanticModelService(new AppConfig(ENV));
     expect(Object.keys(service.catalog.tables).sort()).toEqual([
       'deployments',
+      'open_insights',
       'pull_requests',
       'work_items',
     ]);
@@ -67,6 +68,14 @@ describe('semantic model loading', () => {
   it('refuses a model that references a column its table does not have, naming where', () => {
     const broken = text.replace('    end: resolved_at\n', '    end: solved_at\n');
     expect(() => parseSemanticModel(broken)).toThrow(/measures\.cycle_time: solved_at is not a column/);
+  });
+
+  it('refuses a duration to the next row that names a column the table does not have', () => {
+    const broken = text.replace(
+      '        same: [service, environment]\n',
+      '        same: [service, region]\n',
+    );
+    expect(() => parseSemanticModel(broken)).toThrow(/measures\.time_to_restore: region is not a column/);
   });
 
   it('refuses unknown keys, missing sections and bad YAML', () => {

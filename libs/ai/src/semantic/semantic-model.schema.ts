@@ -4,8 +4,8 @@ const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a snake_case 
 const phrases = z.array(z.string().trim().min(1)).default([]);
 
 /**
- * lt/gte compare a time column with an instant; text_contains is a case-insensitive substring match; is_empty and
- * not_empty test an array column for elements.
+ * lt/gte/gt/lte compare a time column with an instant, or a numeric column with a number; text_contains is a
+ * case-insensitive substring match; is_empty and not_empty test an array column for elements.
  */
 export const FILTER_OPS = [
   'eq',
@@ -16,6 +16,8 @@ export const FILTER_OPS = [
   'contains',
   'lt',
   'gte',
+  'gt',
+  'lte',
   'text_contains',
   'is_empty',
   'not_empty',
@@ -115,6 +117,28 @@ export type ModelExpression = z.infer<typeof expressionSchema>;
 /** `column` of the measure's entity, or `entity.column` of the entity joined through `via`. */
 const columnRef = z.string().regex(/^([a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*$/);
 
+/**
+ * The end of a duration that is not a column of the row itself. `now`: the question's reference time (the age of
+ * an open item). `next`: a column of the next row of the same entity (and tenant) that shares the `same` columns,
+ * meets `where` and comes later on `after` — "the next successful deployment of the same service". Rows without
+ * such a next row have no duration and are left out of the aggregate.
+ */
+const nextRowSchema = z
+  .object({
+    next: z
+      .object({
+        column: identifier,
+        after: identifier,
+        same: z.array(identifier).default([]),
+        where: z.array(conditionSchema).default([]),
+      })
+      .strict(),
+  })
+  .strict();
+export type ModelNextRow = z.infer<typeof nextRowSchema>['next'];
+const durationEnd = z.union([z.literal('now'), columnRef, nextRowSchema]);
+export type ModelDurationEnd = z.infer<typeof durationEnd>;
+
 const measureBase = {
   entity: identifier,
   label: z.string(),
@@ -124,6 +148,16 @@ const measureBase = {
   defaultGrain: z.enum(TIME_GRAINS).optional(),
   via: identifier.optional(),
   howLongVerbs: z.array(z.string()).default([]),
+  /**
+   * The measure describes the present (work in progress): a time window is refused unless a verb names its date
+   * ("WIP created last month"), since the data keeps no history to say what it was in a past period.
+   */
+  snapshot: z.boolean().default(false),
+  /**
+   * Superlatives that rank records by this measure alone, in each direction ("the 5 largest pull requests": the
+   * size). Only for a measure one record has a value of (a number, or a duration between two of its columns).
+   */
+  ranks: z.object({ desc: phrases, asc: phrases }).strict().optional(),
 };
 
 const measureSchema = z.discriminatedUnion('type', [
@@ -143,7 +177,7 @@ const measureSchema = z.discriminatedUnion('type', [
       ...measureBase,
       type: z.literal('duration'),
       start: columnRef,
-      end: columnRef,
+      end: durationEnd,
       unit: z.enum(['minutes', 'hours', 'days']),
       aggregations: z.array(z.enum(AGGREGATIONS)).min(1),
       defaultAggregation: z.enum(AGGREGATIONS),
@@ -275,7 +309,11 @@ export const semanticModelSchema = z
         }
         case 'duration':
           checkRef(m.start);
-          checkRef(m.end);
+          if (typeof m.end === 'object') {
+            const n = m.end.next;
+            [n.column, n.after, ...n.same, ...n.where.map((c) => c.column)].forEach(checkRef);
+            if (m.via) issue(path, 'a duration to the next row cannot also join through via');
+          } else if (m.end !== 'now') checkRef(m.end);
           if (!m.aggregations.includes(m.defaultAggregation)) issue(path, 'defaultAggregation not allowed');
           break;
         case 'ratio':

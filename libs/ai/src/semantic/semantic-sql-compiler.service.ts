@@ -44,7 +44,18 @@ export class SemanticSqlCompiler {
       });
     }
     const main = this.model.entities[entity];
-    const measureDef = this.model.measures[measure.key];
+    // A count of an entity that has no count measure of its own ("the busiest week for insights") is count(*);
+    // any other measure the model does not define is a question it cannot answer, never a crash.
+    const measureDef: ModelMeasure | undefined = this.model.measures[measure.key];
+    if (!measureDef && measure.type !== 'count') {
+      throw new SemanticException(
+        ErrorCode.CANNOT_ANSWER,
+        `The semantic model has no measure "${measure.key}"`,
+        {
+          understood: plan.explanation,
+        },
+      );
+    }
     const params: string[] = [tenantId];
     const bind = (v: string) => {
       if (mode === 'guard') return literal(v);
@@ -54,16 +65,38 @@ export class SemanticSqlCompiler {
 
     const relationship = plan.joins.length > 0 ? this.model.relationships[plan.joins[0]] : undefined;
     const joined = relationship ? this.model.entities[relationship.to.entity] : undefined;
+    const next =
+      measureDef?.type === 'duration' && typeof measureDef.end === 'object' ? measureDef.end.next : null;
+    const aliased = !!joined || !!next;
     const qualify = (ent: string, column: string) =>
-      joined ? `${this.model.entities[ent].alias}.${column}` : column;
+      aliased ? `${this.model.entities[ent].alias}.${column}` : column;
+    const nextAlias = `${main.alias}_next`;
+    const asOf = plan.asOf ?? new Date().toISOString();
     const ref = (r: string) => {
+      if (r === 'now') return `${literal(asOf)}::timestamptz`;
       const [ent, col] = r.includes('.') ? r.split('.') : [entity, r];
       return qualify(ent, col);
     };
+    const endRef = (m: ModelMeasure & { type: 'duration' }) =>
+      typeof m.end === 'object' ? `${nextAlias}.${m.end.next.column}` : ref(m.end);
 
     const tables = [main.table];
-    let from = `FROM ${main.table}`;
+    let from = aliased ? `FROM ${main.table} ${main.alias}` : `FROM ${main.table}`;
     const where: string[] = mode === 'bound' ? [`${qualify(entity, main.tenantColumn)} = $1`] : [];
+    if (next) {
+      // The next qualifying row of the same tenant and the same `same` columns, read per row (LATERAL); rows
+      // without one drop out of the inner join, so they have no duration rather than a made-up one.
+      const inner = `${main.alias}n`;
+      const col = (c: string) => `${inner}.${c}`;
+      const conds = [
+        ...(mode === 'bound' ? [`${col(main.tenantColumn)} = $1`] : []),
+        `${col(main.tenantColumn)} = ${qualify(entity, main.tenantColumn)}`,
+        ...next.same.map((c) => `${col(c)} = ${qualify(entity, c)}`),
+        ...next.where.map((c) => this.conditionSql(c, col)),
+        `${col(next.after)} > ${qualify(entity, next.after)}`,
+      ];
+      from += ` JOIN LATERAL (SELECT ${col(next.column)} FROM ${main.table} ${inner} WHERE ${conds.join(' AND ')} ORDER BY ${col(next.after)} ASC LIMIT 1) AS ${nextAlias} ON true`;
+    }
     if (relationship && joined) {
       const to = relationship.to.entity;
       const on =
@@ -115,13 +148,9 @@ export class SemanticSqlCompiler {
       columns.push(d.alias);
       orderKeys.push(`${d.alias} ASC`);
     }
-    const measureCols = this.measureSql(
-      measure.aggregation,
-      measure.percentile,
-      measure.alias,
-      measureDef,
-      ref,
-    );
+    const measureCols = measureDef
+      ? this.measureSql(measure.aggregation, measure.percentile, measure.alias, measureDef, ref, endRef)
+      : [{ sql: 'count(*)', alias: measure.alias }];
     select.push(...measureCols.map((c) => `${c.sql} AS ${c.alias}`));
     columns.push(...measureCols.map((c) => c.alias));
 
@@ -176,11 +205,20 @@ export class SemanticSqlCompiler {
       case 'rows':
       case 'lookup': {
         const cols = projection.columns;
-        const order = plan.rowOrder
-          ? `${qualify(entity, plan.rowOrder.column)} ${plan.rowOrder.direction.toUpperCase()} NULLS LAST${idOrder}`
-          : `${qualify(entity, main.defaultTimeColumn)} DESC${idOrder}`;
-        const sql = `SELECT ${cols.map(as).join(', ')} ${from}${whereSql()} ORDER BY ${order}${limit}`;
-        return { sql, columns: cols.map((c) => c.alias) };
+        const select = cols.map(as);
+        const columns = cols.map((c) => c.alias);
+        let order = `${qualify(entity, main.defaultTimeColumn)} DESC${idOrder}`;
+        const ranked = plan.rowOrder?.measure ? this.perRecord(plan.rowOrder.measure, plan, qualify) : null;
+        if (plan.rowOrder && ranked) {
+          // Ranked by a measure's value per record: shown, so the ranking can be checked.
+          select.push(`${ranked.sql} AS ${ranked.alias}`);
+          columns.push(ranked.alias);
+          order = `${ranked.alias} ${plan.rowOrder.direction.toUpperCase()} NULLS LAST${idOrder}`;
+        } else if (plan.rowOrder) {
+          order = `${qualify(entity, plan.rowOrder.column)} ${plan.rowOrder.direction.toUpperCase()} NULLS LAST${idOrder}`;
+        }
+        const sql = `SELECT ${select.join(', ')} ${from}${whereSql()} ORDER BY ${order}${limit}`;
+        return { sql, columns };
       }
       case 'aggregate':
         throw new Error('aggregates are compiled by build()');
@@ -194,6 +232,7 @@ export class SemanticSqlCompiler {
     const target = ci ? `lower(${col})` : col;
     switch (f.op) {
       case 'eq':
+        if (this.isNumeric(f)) return `${col} = ${this.number(f.values[0])}`;
         return `${target} = ${side(f.values[0])}`;
       case 'in':
         return `${target} IN (${f.values.map(side).join(', ')})`;
@@ -208,9 +247,16 @@ export class SemanticSqlCompiler {
       case 'not_empty':
         return `cardinality(${col}) > 0`;
       case 'lt':
-        return `${col} < ${literal(f.values[0])}::timestamptz`;
       case 'gte':
-        return `${col} >= ${literal(f.values[0])}::timestamptz`;
+      case 'gt':
+      case 'lte': {
+        const sign = { lt: '<', gte: '>=', gt: '>', lte: '<=' }[f.op];
+        // A time column against an instant; any other column against a number (story points), never a cast text.
+        const entity = this.model.entities[f.entity];
+        if (!entity || entity.timeColumns[f.column])
+          return `${col} ${sign} ${literal(f.values[0])}::timestamptz`;
+        return `${col} ${sign} ${this.number(f.values[0])}`;
+      }
       case 'text_contains':
         // strpos, not LIKE: the user's text needs no escaping of % and _.
         return `strpos(lower(${col}), lower(${value(f.values[0])})) > 0`;
@@ -219,6 +265,45 @@ export class SemanticSqlCompiler {
           ? `${value(f.values[0])} = ANY(${col})`
           : `${col} && ARRAY[${f.values.map(value).join(', ')}]::text[]`;
     }
+  }
+
+  /** One record's value of a number or duration measure of its own columns ("size" of one pull request). */
+  private perRecord(
+    key: string,
+    plan: QueryPlan,
+    qualify: (entity: string, column: string) => string,
+  ): { sql: string; alias: string } {
+    const m = this.model.measures[key];
+    const ref = (c: string) => qualify(plan.entity!, c);
+    if (m?.type === 'number') {
+      return { sql: this.expressionSql(m.expression, ref), alias: m.unit ? `${key}_${m.unit}` : key };
+    }
+    if (m?.type === 'duration' && typeof m.end === 'string' && m.end !== 'now' && !m.via) {
+      return {
+        sql: `round((extract(epoch FROM (${ref(m.end)} - ${ref(m.start)})) / ${UNIT_SECONDS[m.unit]})::numeric, 2)`,
+        alias: `${key}_${m.unit}`,
+      };
+    }
+    throw new SemanticException(ErrorCode.CANNOT_ANSWER, `Records cannot be ranked by ${m?.label ?? key}`, {
+      understood: plan.understood ?? plan.explanation,
+    });
+  }
+
+  /** A comparison of a numeric column (story points): its value is a number, written as one. */
+  private isNumeric(f: PlanFilter): boolean {
+    const m = Object.values(this.model.measures).find(
+      (x) =>
+        x.entity === f.entity &&
+        x.type === 'number' &&
+        'column' in x.expression &&
+        x.expression.column === f.column,
+    );
+    return !!m;
+  }
+
+  private number(v: string): string {
+    if (!/^-?\d+(?:\.\d+)?$/.test(v)) throw new Error(`not a number: ${v}`);
+    return v;
   }
 
   private conditionSql(c: ModelCondition, ref: (r: string) => string): string {
@@ -251,6 +336,7 @@ export class SemanticSqlCompiler {
     alias: string,
     m: ModelMeasure,
     ref: (r: string) => string,
+    endRef: (m: ModelMeasure & { type: 'duration' }) => string,
   ): { sql: string; alias: string }[] {
     switch (m.type) {
       case 'count':
@@ -268,7 +354,7 @@ export class SemanticSqlCompiler {
         const expr =
           m.type === 'number'
             ? this.expressionSql(m.expression, ref)
-            : `extract(epoch FROM (${ref(m.end)} - ${ref(m.start)})) / ${UNIT_SECONDS[m.unit]}`;
+            : `extract(epoch FROM (${endRef(m)} - ${ref(m.start)})) / ${UNIT_SECONDS[m.unit]}`;
         switch (aggregation) {
           case 'sum':
             return [{ sql: `sum(${expr})`, alias }];

@@ -86,7 +86,8 @@ export function addUtc(d: Date, unit: Unit, n: number): Date {
   }
 }
 
-const MONTHS = [
+/** Month names in lower case, January first (shared with the question scanner's date forms). */
+export const MONTHS: readonly string[] = [
   'january',
   'february',
   'march',

@@ -30,8 +30,17 @@ function measureText(m: ModelMeasure): string {
   switch (m.type) {
     case 'count':
       return `${m.label}: count(*)`;
-    case 'duration':
-      return `${m.label}: ${m.end} - ${m.start}, in ${m.unit}`;
+    case 'duration': {
+      // An age ends now; a time to the next row ends at that row's column (time to restore).
+      const e = m.end;
+      const end =
+        typeof e !== 'object'
+          ? e === 'now'
+            ? 'now()'
+            : e
+          : `${e.next.column} of the next row with the same ${e.next.same.join(', ')} where ${e.next.where.map((c) => `${c.column} ${c.op} ${(c.values ?? []).join('/')}`).join(' and ')}, later by ${e.next.after}`;
+      return `${m.label}: ${end} - ${m.start}, in ${m.unit}`;
+    }
     case 'number': {
       const e = m.expression;
       const expr =

@@ -45,7 +45,7 @@ const FUNCTION_WORDS =
   please can could would should will any some all currently now right just also ever overall so as into about
   theres shows showing lists tell see want need let lets know exist exists existing existed got kindly then
   where one ones set presently whats status's hey hi okay ok would like wanna among amongst belong belongs
-  belonging yet used use current still actually really carrying values single`
+  belonging yet used use current still actually really carrying values single took take takes taking`
     .split(/\s+/)
     .filter(Boolean);
 
@@ -76,6 +76,7 @@ const GRAMMAR: [string[], Lex][] = [
   [
     [
       'list',
+      'select',
       'show',
       'show me',
       'give me',
@@ -421,6 +422,12 @@ const FIELDS: Record<string, Record<string, string[]>> = {
       'date of resolution',
     ],
   },
+  merged_at: { _: ['merge date', 'merged date', 'date merged', 'merged at', 'merged on', 'date of merge'] },
+  closed_at: { _: ['closed date', 'close date', 'date closed', 'closed at', 'closed on'] },
+  started_at: { _: ['start time', 'start date', 'started at', 'started on', 'date started'] },
+  finished_at: { _: ['finish time', 'end time', 'finished at', 'finished on', 'date finished', 'end date'] },
+  additions: { _: ['additions', 'lines added', 'added lines'] },
+  deletions: { _: ['deletions', 'lines deleted', 'lines removed', 'removed lines'] },
   story_points: {
     _: [
       'story points',
@@ -486,12 +493,25 @@ export function buildLexicon(model: SemanticModel): Lexicon {
       );
     }
   }
+  // An area read with its preposition ("for deployments": the deployment insights) also still names the records
+  // its noun names: "the busiest week for deployments" is about deployments, unless the question names insights.
+  for (const [ek, e] of Object.entries(model.entities)) {
+    for (const p of Object.values(e.segments).flatMap((s) => s.phrases)) {
+      const [first, ...rest] = p.split(' ');
+      if (rest.length === 0 || !FUNCTION_WORDS.includes(first)) continue;
+      for (const l of phrases.get(rest.join(' ')) ?? []) {
+        if (l.k === 'entity' && l.entity !== ek) add(phrases, p, l);
+      }
+    }
+  }
   for (const [mk, m] of Object.entries(model.measures)) {
     const count = m.type === 'count' && !m.alias;
     // The plain count of an entity is the grammar's "count"; named measures are measures.
     if (!count) m.phrases.forEach((p) => add(phrases, p, { k: 'measure', measure: mk, count }));
   }
   const v = model.vocabulary;
+  // "our team", "did we have": words that only say "all of us" are read and mean nothing.
+  v.fillers.forEach((p) => add(phrases, p, { k: 'stop' }));
   // Superlatives rank groups ("slowest repo") or, without groups, pick the max/min of a measure.
   v.descending.forEach((p) => add(phrases, p, { k: 'most', dir: 'desc' }));
   v.ascending.forEach((p) => add(phrases, p, { k: 'most', dir: 'asc' }));

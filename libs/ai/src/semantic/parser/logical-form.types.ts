@@ -36,7 +36,10 @@ export interface LogicalForm {
   /** Time column the window and the grain apply to. */
   time: string;
   window: { start: Date | null; end: Date | null; label: string } | null;
-  /** Rank groups by the measure (`by: 'measure'`) or records by a column (`by`: the column). */
+  /**
+   * Rank groups by the measure (`by: 'measure'`), records by a column (`by`: the column) or records by a measure's
+   * value per record (`by: 'measure:<key>'`).
+   */
   order: { by: string; direction: 'asc' | 'desc' } | null;
   limit: number | null;
   /** Extra columns a list should show ("with their labels"). */
@@ -56,6 +59,11 @@ export interface ParseRefusal {
   suggestions: string[];
   /** Refused on purpose (a reading that would be wrong), not for want of words: no other reader should guess. */
   deliberate: boolean;
+  /**
+   * What was read before the refusal, when the records were known: it tells refused questions apart ("most" and
+   * "fewest", their windows) where a cached answer is weighed for reuse. Never answered.
+   */
+  form?: LogicalForm | null;
 }
 
 export type ParseResult = { ok: true; form: LogicalForm } | { ok: false; refusal: ParseRefusal };

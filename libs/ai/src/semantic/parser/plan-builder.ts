@@ -1,7 +1,11 @@
 import type { PlanColumn, PlanMeasure, QueryPlan } from '../query-plan.types';
 import type { SemanticModel } from '../semantic-model.schema';
 import type { LogicalForm } from './logical-form.types';
+import { splitColumn } from './joined-reading';
 import { restate } from './restatement';
+
+/** `order.by` of records ranked by a measure's value per record. */
+export const BY_MEASURE = 'measure:';
 
 const AGG_WORD: Record<string, string> = {
   avg: 'avg',
@@ -96,6 +100,7 @@ export function toQueryPlan(
   version: string,
   question: string,
   form: LogicalForm,
+  now?: Date,
 ): QueryPlan {
   const e = model.entities[form.entity];
   const p = form.projection;
@@ -134,17 +139,22 @@ export function toQueryPlan(
     entity: form.entity,
     joins: relationship ? [relationship] : [],
     measure,
-    dimensions: form.groups.map((g) => ({
-      entity: form.entity,
-      key: g.dim,
-      column: g.column,
-      array: g.array,
-      // An array column is unnested under its singular name ("labels" → "label").
-      alias: g.array ? e.dimensions[g.dim].label.replace(/\W+/g, '_') : g.dim,
-    })),
+    dimensions: form.groups.map((g) => {
+      // A joined entity's field ("work_items.project") is grouped under its own name.
+      const at = splitColumn(form.entity, g.column);
+      const key = splitColumn(form.entity, g.dim).column;
+      const d = model.entities[at.entity].dimensions[key];
+      return {
+        entity: at.entity,
+        key,
+        column: at.column,
+        array: g.array,
+        // An array column is unnested under its singular name ("labels" → "label").
+        alias: g.array ? d.label.replace(/\W+/g, '_') : key,
+      };
+    }),
     filters: form.filters.map((f) => ({
-      entity: form.entity,
-      column: f.column,
+      ...splitColumn(form.entity, f.column),
       op: f.op,
       values: f.values,
       parameter: f.parameter,
@@ -163,9 +173,16 @@ export function toQueryPlan(
     order: form.order?.by === 'measure' ? { by: 'measure', direction: form.order.direction } : null,
     rowOrder:
       form.order && form.order.by !== 'measure'
-        ? { column: form.order.by, direction: form.order.direction }
+        ? form.order.by.startsWith(BY_MEASURE)
+          ? {
+              column: form.order.by.slice(BY_MEASURE.length),
+              direction: form.order.direction,
+              measure: form.order.by.slice(BY_MEASURE.length),
+            }
+          : { column: form.order.by, direction: form.order.direction }
         : null,
     limit: form.limit,
+    ...(now ? { asOf: now.toISOString() } : {}),
     projection,
     understood,
     confidence: 1,

@@ -18,6 +18,8 @@ interface Ctx {
   /** Dimension named in the question but not yet given a role (filter marker, group, distinct, lookup). */
   countWanted: boolean;
   now: Date;
+  /** The time window's date column was not named by a verb ("last month" alone: the entity's default date). */
+  windowImplied?: boolean;
   /** Readings of a phrase in the model's lexicon. */
   phrase: (words: string) => Lex[];
 }
@@ -64,6 +66,8 @@ export const ENTITY_CONFLICT = Symbol('entity conflict');
 export function chooseEntity(model: SemanticModel, items: Item[]): string | null | typeof ENTITY_CONFLICT {
   const named = new Set<string>();
   const implied: Set<string>[] = [];
+  /** Entities a word names as records where it could also be another entity's area ("for deployments"). */
+  const recordsOverArea = new Set<string>();
   let strong = false;
   for (const it of items) {
     if (it.t === 'quoted') strong = true;
@@ -79,8 +83,11 @@ export function chooseEntity(model: SemanticModel, items: Item[]): string | null
     }
     if (it.t !== 'lex') continue;
     const ents = new Set<string>();
+    // A grammar word that is also one entity's prefix ("by": "PRs by Tom Becker") names no records by itself.
+    const grammar = it.lex.some((l) => !('entity' in l) && l.k !== 'measure');
     for (const l of it.lex) {
       if (l.k === 'measure') ents.add(model.measures[l.measure].entity);
+      else if (l.k === 'prefix' && grammar) continue;
       else if ('entity' in l && l.k !== 'known') ents.add(l.entity);
       if (
         l.k === 'entity' ||
@@ -90,6 +97,9 @@ export function chooseEntity(model: SemanticModel, items: Item[]): string | null
         (l.k === 'value' && !l.bare)
       )
         strong = true;
+    }
+    if (it.lex.some((l) => l.k === 'segment')) {
+      it.lex.forEach((l) => l.k === 'entity' && recordsOverArea.add(l.entity));
     }
     const onlyEntity = it.lex.every((l) => l.k === 'entity');
     if (onlyEntity) it.lex.forEach((l) => l.k === 'entity' && named.add(l.entity));
@@ -105,6 +115,8 @@ export function chooseEntity(model: SemanticModel, items: Item[]): string | null
   if (implied.length === 0) return null;
   if (fits.length === 1) return fits[0];
   if (fits.length === 0) return ENTITY_CONFLICT;
+  const records = fits.filter((k) => recordsOverArea.has(k));
+  if (records.length === 1) return records[0];
   // Words shared by several entities ("open"): the model's first entity (work items) when something is named.
   return strong && fits.includes(keys[0]) ? keys[0] : null;
 }
@@ -174,8 +186,11 @@ function readValues(ctx: Ctx): void {
       .filter((x) => !lexOf(items[x], 'and') && !lexOf(items[x], 'or'))
       .every((x) => valueAt(ctx, x)?.bare);
     const marker = fieldMarker(ctx, i, idx[idx.length - 1], first.dim);
-    // A bare value name ("high") needs its field nearby ("priority high"), or a non-bare partner.
-    if (bare && marker < 0) continue;
+    // A bare value name ("high") needs its field nearby ("priority high"), a non-bare partner, or to stand as an
+    // adjective right before the records' noun ("Highest issues": the priority, not "the most issues").
+    const last = idx[idx.length - 1];
+    const nounAfter = lexOf(items[last + 1], 'entity', ctx.entityKey);
+    if (bare && marker < 0 && !nounAfter) continue;
     idx.forEach((x) => (used[x] = true));
     if (marker >= 0) used[marker] = true;
     const neg = negationBefore(ctx, i);
@@ -221,6 +236,12 @@ function valueAt(ctx: Ctx, i: number, dim?: string): ValueReading | undefined {
   const fit = dim ? readings.filter((r) => r.dim === dim) : readings;
   if (fit.length === 0) return undefined;
   if (fit.length === 1) return fit[0];
+  // "reporter = Daniel Ward": the field named right before the value decides which role a name plays.
+  let before = prevContent(ctx, i);
+  if (before >= 0 && lexOf(ctx.items[before], 'neg')) before = prevContent(ctx, before);
+  const marked = before >= 0 ? lexOf(ctx.items[before], 'dim', ctx.entityKey)?.dim : undefined;
+  const markedReading = fit.find((r) => r.dim === marked);
+  if (markedReading) return markedReading;
   // A person named in several roles: the entity's person dimension ("alice's bugs" are assigned to alice).
   const person = ctx.entity.personDimension;
   const preferred =
@@ -457,6 +478,25 @@ function readText(ctx: Ctx): void {
     const it = items[i];
     if (it.t === 'quoted') {
       used[i] = true;
+      const at = prevContent(ctx, i);
+      const prefix = at >= 0 && !used[at] ? lexOf(items[at], 'prefix', ctx.entityKey) : undefined;
+      if (prefix) {
+        // 'in project "Payments"', 'reported by "Daniel Ward"': the quoted text is the field's value, as typed.
+        used[at] = true;
+        const dim = entity.dimensions[prefix.dim];
+        const neg = negationBefore(ctx, at);
+        const words = `${items[at].words} ${it.words}`;
+        const filter: LfFilter = {
+          column: dim.column,
+          op: dim.array ? 'contains' : 'eq',
+          values: [it.value],
+          parameter: true,
+          source: words,
+        };
+        if (neg && dim.array) ctx.problems.push(`"not ${words}" on a list field`);
+        else addFilter(ctx, [filter], neg, words);
+        continue;
+      }
       if (!entity.textColumn) ctx.problems.push('no text to search');
       else
         ctx.form.filters.push({

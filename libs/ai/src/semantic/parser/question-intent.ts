@@ -1,6 +1,6 @@
 import type { Aggregation } from '../semantic-model.schema';
 import { isStop, lexOf, nextContent, prevContent, type Ctx } from './question-grammar';
-import type { LfFilter } from './logical-form.types';
+import { applyRules, rankable, rankRecords, readHowLong, ruleOf } from './measure-rules';
 
 interface Asked {
   kind: 'dim' | 'field' | 'time';
@@ -68,15 +68,22 @@ function addGroup(ctx: Ctx, dim: string): true {
 /** The dimension a "who"/"whom" asks for: the reporter for "who reported", else the entity's person. */
 function whoDim(ctx: Ctx, i: number): { dim: string; verb: number } | null {
   const n = nextContent(ctx, i);
-  const verb = n >= 0 && !ctx.used[n] ? lexOf(ctx.items[n], 'timeVerb', ctx.entityKey) : undefined;
+  // "who reported", "who authored", "who reviewed": the role whose "<verb> by" prefix the model defines.
+  const it = n >= 0 && !ctx.used[n] ? ctx.items[n] : undefined;
+  const verb = it && (it.t === 'unknown' || lexOf(it, 'timeVerb', ctx.entityKey));
   if (verb) {
-    const word = ctx.items[n].words;
-    for (const [dk, d] of Object.entries(ctx.entity.dimensions)) {
-      if (d.valuePrefixes.includes(`${word} by`)) return { dim: dk, verb: n };
-    }
+    const dk = roleOfVerb(ctx, it.words);
+    if (dk) return { dim: dk, verb: n };
   }
   const person = ctx.entity.personDimension;
   return person ? { dim: person, verb: -1 } : null;
+}
+
+/** The dimension whose "<verb> by" prefix the model defines ("authored" → author), if one. */
+function roleOfVerb(ctx: Ctx, word: string): string | null {
+  for (const [dk, d] of Object.entries(ctx.entity.dimensions))
+    if (d.valuePrefixes.includes(`${word} by`)) return dk;
+  return null;
 }
 
 /** Words for a person that name no role: the verb of the question gives the role. */
@@ -211,6 +218,7 @@ function readMeasure(ctx: Ctx): boolean {
   let measureKey: string | null = null;
   let agg: Aggregation | null = null;
   let percentile: number | null = null;
+  const named: string[] = [];
   for (let i = 0; i < items.length; i += 1) {
     if (used[i]) continue;
     const m =
@@ -220,13 +228,31 @@ function readMeasure(ctx: Ctx): boolean {
           )
         : undefined;
     if (m?.measure) {
-      if (measureKey && measureKey !== m.measure) ctx.problems.push('two measures');
-      measureKey = m.measure;
+      if (!named.includes(m.measure)) named.push(m.measure);
       take(ctx, i);
     }
   }
+  if (named.length === 0) readHowLong(ctx, named);
+  // A count that stands for a set of records by its rules ("work in progress") names the records another measure is
+  // computed over: "the age of the work in progress". Any other pair of measures is refused.
+  const sets = named.filter((k) => model.measures[k].type === 'count' && ruleOf(ctx, k).length > 0);
+  const others = named.filter((k) => !sets.includes(k));
+  let setKey: string | null = null;
+  if (
+    named.length === 2 &&
+    sets.length === 1 &&
+    others.length === 1 &&
+    model.measures[others[0]].type !== 'count'
+  ) {
+    [measureKey] = others;
+    [setKey] = sets;
+  } else {
+    if (named.length > 1) ctx.problems.push('two measures');
+    measureKey = named[0] ?? null;
+  }
   if (!measureKey) return false;
   const measure = model.measures[measureKey];
+  const setMeasure = setKey ? model.measures[setKey] : null;
   for (let i = 0; i < items.length; i += 1) {
     if (used[i]) continue;
     const it = items[i];
@@ -254,25 +280,34 @@ function readMeasure(ctx: Ctx): boolean {
     agg: measure.type === 'ratio' ? 'ratio' : measure.type === 'count' ? 'count' : (agg ?? 'avg'),
     percentile,
   };
+  if (measure.type === 'number' || measure.type === 'duration') {
+    // "reviewers per (merged) pull request": per one of the records the measure is computed over, not a grouping.
+    for (let i = 0; i < items.length; i += 1) {
+      if (used[i] || !lexOf(items[i], 'by')) continue;
+      let j = nextContent(ctx, i);
+      while (
+        j >= 0 &&
+        items[j].t === 'lex' &&
+        (lexOf(items[j], 'value', ctx.entityKey) || lexOf(items[j], 'segment', ctx.entityKey))
+      )
+        j = nextContent(ctx, j);
+      if (j >= 0 && lexOf(items[j], 'entity', ctx.entityKey)) take(ctx, i);
+    }
+  }
+  const snapshot = measure.snapshot || !!setMeasure?.snapshot;
+  if (snapshot && ctx.form.window && ctx.windowImplied) {
+    // Statuses have no history: "WIP last month" cannot be answered, and "created last month" would be another question.
+    const label = setMeasure?.snapshot ? setMeasure.label : measure.label;
+    ctx.problems.push(`${label} is known for now only, not for ${ctx.form.window.label}`);
+  }
   if (measure.defaultGrain && !ctx.form.grain && ctx.form.groups.length === 0)
     ctx.form.grain = measure.defaultGrain;
   if (measure.timeColumn && !ctx.form.window) ctx.form.time = measure.timeColumn;
   else if (measure.timeColumn && ctx.form.time === ctx.entity.defaultTimeColumn)
     ctx.form.time = measure.timeColumn;
-  for (const rule of model.rules) {
-    if (!rule.measures.includes(measureKey)) continue;
-    const cols = new Set(ctx.form.filters.map((f) => f.column));
-    if (rule.overridable && rule.where.some((c) => cols.has(c.column))) continue;
-    ctx.form.filters.push(
-      ...rule.where.map((c): LfFilter => ({
-        column: c.column,
-        op: c.op,
-        values: c.values ?? [],
-        parameter: false,
-        source: `rule:${rule.id}`,
-      })),
-    );
-  }
+  applyRules(ctx, measureKey, 'rule');
+  // The set's conditions are what the question asked for, so the restatement shows them.
+  if (setKey) applyRules(ctx, setKey, `set:${setKey}`);
   return true;
 }
 
@@ -343,19 +378,43 @@ export function readProjection(ctx: Ctx, ids: string[]): void {
     const r = lexOf(it, 'recency');
     if (m) {
       most = { dir: m.dir, at: take(ctx, i) && i };
+      // "the busiest month": the time bucket with the most, as "which month had the most".
+      const nx = nextContent(ctx, i);
+      const b = nx >= 0 && !used[nx] ? lexOf(items[nx], 'bucket') : undefined;
+      if (b && (!form.grain || form.grain === b.grain)) {
+        take(ctx, nx);
+        form.grain = b.grain;
+      }
     } else if (r) recency = { dir: r.dir, column: r.column, at: take(ctx, i) && i };
   });
   let n: number | null = null;
   items.forEach((it, i) => {
     if (used[i] || it.t !== 'num') return;
-    const near = [prevContent(ctx, i), nextContent(ctx, i)].some(
-      (x) =>
-        x >= 0 &&
-        (lexOf(items[x], 'most') ||
-          lexOf(items[x], 'recency') ||
-          lexOf(items[x], 'entity') ||
-          lexOf(items[x], 'dim')),
-    );
+    // "the five open stories": filter words may stand between the number and the records' noun.
+    const typeNoun = (j: number) => {
+      const v = lexOf(items[j], 'value', ctx.entityKey);
+      return !!v && !!ctx.entity.dimensions[v.dim]?.values?.[v.value]?.noun;
+    };
+    let ahead = nextContent(ctx, i);
+    while (
+      ahead >= 0 &&
+      !typeNoun(ahead) &&
+      (lexOf(items[ahead], 'segment', ctx.entityKey) ||
+        lexOf(items[ahead], 'known', ctx.entityKey) ||
+        lexOf(items[ahead], 'value', ctx.entityKey))
+    )
+      ahead = nextContent(ctx, ahead);
+    const nounAhead = ahead >= 0 && (!!lexOf(items[ahead], 'entity', ctx.entityKey) || typeNoun(ahead));
+    const near =
+      nounAhead ||
+      [prevContent(ctx, i), nextContent(ctx, i)].some(
+        (x) =>
+          x >= 0 &&
+          (lexOf(items[x], 'most') ||
+            lexOf(items[x], 'recency') ||
+            lexOf(items[x], 'entity') ||
+            lexOf(items[x], 'dim')),
+      );
     if (near && (most || recency)) {
       n = it.n;
       take(ctx, i);
@@ -434,6 +493,11 @@ export function readProjection(ctx: Ctx, ids: string[]): void {
 
   if (askedDim && (most || counting)) addGroup(ctx, askedDim);
   personRole(ctx);
+  // "which reviewer reviewed the most PRs": the verb of the role asked for or grouped by says nothing more.
+  items.forEach((it, i) => {
+    const role = !used[i] && it.t === 'unknown' ? roleOfVerb(ctx, it.words) : null;
+    if (role && (form.groups.some((g) => g.dim === role) || askedDim === role)) take(ctx, i);
+  });
   const ranking = most as { dir: 'asc' | 'desc'; at: number } | null;
   const latest = recency as { dir: 'asc' | 'desc'; column: string | null; at: number } | null;
 
@@ -448,6 +512,19 @@ export function readProjection(ctx: Ctx, ids: string[]): void {
     if (ranking || latest || form.groups.length) ctx.problems.push('a ranking of named records');
     return;
   }
+  if (!hasMeasure && countAt < 0 && ranking && form.groups.length === 0 && !form.grain) {
+    // "the 5 largest pull requests": a superlative the model ties to one measure ranks the records by it alone.
+    const singular = entityNounAt >= 0 && !/s$/.test(items[entityNounAt].words);
+    const word = items[ranking.at].words;
+    const implied = Object.entries(ctx.model.measures).find(
+      ([, m]) => m.entity === ctx.entityKey && m.ranks?.[ranking.dir].includes(word) && rankable(m),
+    );
+    if (implied && (n !== null || singular)) {
+      applyRules(ctx, implied[0], `rule`);
+      rankRecords(ctx, implied[0], ranking.dir, n ?? 1);
+      return;
+    }
+  }
   if (hasMeasure || countAt >= 0 || ranking || form.groups.length > 0 || form.grain) {
     if (!hasMeasure) form.projection = { kind: 'count' };
     const proj = form.projection;
@@ -455,14 +532,30 @@ export function readProjection(ctx: Ctx, ids: string[]): void {
       // "the longest cycle time": the measure's maximum, not a ranking.
       const m = ctx.model.measures[proj.measure];
       const agg = ranking.dir === 'desc' ? 'max' : 'min';
-      // "top 3 bugs with the longest cycle time" asks for records, not one figure.
+      // "top 3 bugs with the longest cycle time" asks for records ranked by their own value, not one figure.
       if (n !== null) {
-        ctx.problems.push(
-          `the ${String(n)} records with the ${ranking.dir === 'desc' ? 'highest' : 'lowest'} ${m.label}`,
-        );
+        if (rankable(m)) rankRecords(ctx, proj.measure, ranking.dir, n);
+        else
+          ctx.problems.push(
+            `the ${String(n)} records with the ${ranking.dir === 'desc' ? 'highest' : 'lowest'} ${m.label}`,
+          );
         return;
       }
       if ((m.type === 'number' || m.type === 'duration') && m.aggregations.includes(agg)) {
+        form.projection = { ...proj, agg, percentile: null };
+        return;
+      }
+    }
+    if (latest && proj.kind === 'measure' && form.groups.length === 0 && !form.grain && n === null) {
+      // "the oldest work in progress": of an age (a duration up to now), the earliest start is the largest age.
+      const m = ctx.model.measures[proj.measure];
+      const agg = latest.dir === 'asc' ? 'max' : 'min';
+      if (
+        m.type === 'duration' &&
+        m.end === 'now' &&
+        (latest.column ?? m.start) === m.start &&
+        m.aggregations.includes(agg)
+      ) {
         form.projection = { ...proj, agg, percentile: null };
         return;
       }

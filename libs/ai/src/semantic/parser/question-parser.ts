@@ -1,4 +1,6 @@
-import type { SemanticModel } from '../semantic-model.schema';
+import type { ModelEntity, SemanticModel } from '../semantic-model.schema';
+import { joinedReading } from './joined-reading';
+import { readComparisons } from './compare-reader';
 import { buildLexicon, knownValueLexicon, type Lexicon } from './lexicon';
 import type { NamedValue } from './fuzzy-names';
 import {
@@ -50,6 +52,14 @@ export class QuestionParser {
     this.lexicon = buildLexicon(model);
   }
 
+  /** The model's phrases that name something (records, fields, values, segments, measures), not grammar words. */
+  vocabulary(): string[] {
+    const naming = new Set(['entity', 'dim', 'value', 'segment', 'measure', 'timeVerb', 'field']);
+    return [...this.lexicon.phrases.entries()]
+      .filter(([, lex]) => lex.some((l) => naming.has(l.k)))
+      .map(([phrase]) => phrase);
+  }
+
   parse(question: string, opts: ParseOptions): ParseResult {
     const known = opts.knownValues ?? {};
     const tenant = knownValueLexicon(this.model, known);
@@ -58,14 +68,24 @@ export class QuestionParser {
     if (DESTRUCTIVE.test(question.trim())) {
       return refuse('', [], 'this asks to change data; questions can only read it', null);
     }
-    const { items } = scanQuestion(question, this.lexicon, tenant, people, opts.now);
-    const named = chooseEntity(this.model, items);
+    let { items } = scanQuestion(question, this.lexicon, tenant, people, opts.now);
+    let named = chooseEntity(this.model, items);
+    let joinedEntity: ModelEntity | null = null;
+    if (named === ENTITY_CONFLICT || named === null) {
+      // "lead time for changes for bugs by project": a measure over a relationship, read with the joined fields.
+      const joined = joinedReading(this.model, items);
+      if (joined && chooseEntity(this.model, joined.items) === joined.entityKey) {
+        ({ items } = joined);
+        named = joined.entityKey;
+        joinedEntity = joined.entity;
+      }
+    }
     const chosen = named === null && opts.entity ? opts.entity : named;
     const conflict = chosen === ENTITY_CONFLICT;
     // Several kinds of records: read it as the most-named one, only to say what was understood.
     const entityKey = conflict ? mostNamed(this.model, items) : chosen;
     const key = entityKey ?? Object.keys(this.model.entities)[0];
-    const entity = this.model.entities[key];
+    const entity = joinedEntity ?? this.model.entities[key];
     const ctx: Ctx = {
       model: this.model,
       entityKey: key,
@@ -81,6 +101,7 @@ export class QuestionParser {
     if (comparesFields(ctx)) ctx.problems.push('it compares two fields with each other');
     const ids = readIds(ctx);
     readText(ctx);
+    readComparisons(ctx);
     readPrefixes(ctx);
     readPersonVerbs(ctx);
     readTime(ctx);
@@ -116,6 +137,7 @@ export class QuestionParser {
         unrecognized,
         `words not understood: ${unrecognized.join(', ')}`,
         entityKey,
+        entityKey ? ctx.form : null,
       );
       if (!r.ok) {
         r.refusal.suggestions = this.suggest(question, unrecognized, opts);
@@ -124,7 +146,7 @@ export class QuestionParser {
       return r;
     }
     if (ctx.problems.length > 0) {
-      const r = refuse(understood, [], ctx.problems.join('; '), entityKey);
+      const r = refuse(understood, [], ctx.problems.join('; '), entityKey, entityKey ? ctx.form : null);
       if (!r.ok) r.refusal.deliberate = true;
       return r;
     }
@@ -330,10 +352,11 @@ function refuse(
   unrecognized: string[],
   reason: string,
   entity: string | null,
+  form: LogicalForm | null = null,
 ): ParseResult {
   return {
     ok: false,
-    refusal: { understood, unrecognized, reason, entity, suggestions: [], deliberate: false },
+    refusal: { understood, unrecognized, reason, entity, suggestions: [], deliberate: false, form },
   };
 }
 

@@ -1,5 +1,5 @@
 import { numberOfWord } from '../number-words';
-import { addUtc, parseTimeExpressions, startOfUtcDay, type TimeWindow } from '../time-window.parser';
+import { addUtc, MONTHS, parseTimeExpressions, startOfUtcDay, type TimeWindow } from '../time-window.parser';
 import type { TimeGrain } from '../semantic-model.schema';
 import { normalizePhraseWords, type Lex, type Lexicon } from './lexicon';
 import { fuzzyName, type NamedValue } from './fuzzy-names';
@@ -14,6 +14,8 @@ export type Item =
   | { t: 'grain'; words: string; grain: TimeGrain }
   | { t: 'trend'; words: string }
   | { t: 'num'; words: string; n: number }
+  /** "more than 8", ">= 8": a comparison with a number, of the numeric field next to it. */
+  | { t: 'cmp'; words: string; op: 'gt' | 'gte' | 'lt' | 'lte' | 'eq'; n: number }
   | { t: 'pct'; words: string; p: number }
   | { t: 'unknown'; words: string; original: string };
 
@@ -82,6 +84,31 @@ function replaceAll(
   return out + text.slice(last);
 }
 
+const CMP_OPS: Record<string, 'gt' | 'gte' | 'lt' | 'lte' | 'eq'> = {
+  'more than': 'gt',
+  'greater than': 'gt',
+  'larger than': 'gt',
+  'bigger than': 'gt',
+  'higher than': 'gt',
+  over: 'gt',
+  above: 'gt',
+  'at least': 'gte',
+  'no less than': 'gte',
+  'less than': 'lt',
+  'fewer than': 'lt',
+  'smaller than': 'lt',
+  'lower than': 'lt',
+  under: 'lt',
+  below: 'lt',
+  'at most': 'lte',
+  'no more than': 'lte',
+  exactly: 'eq',
+};
+const CMP_RE = new RegExp(
+  `\\b(${Object.keys(CMP_OPS).join('|').replace(/ /g, '\\s+')})\\s+(\\d+(?:\\.\\d+)?)\\b(?!\\s*(?:%|percent|days?|weeks?|months?|years?|hours?|minutes?|quarters?)\\b)`,
+  'g',
+);
+
 const CURRENT_STATE =
   /\b(?:right now|just now|as of (?:today|now|right now)|as things stand|at (?:the|this) (?:moment|time|point)|at present|presently|currently|as we speak|today s state)\b/g;
 
@@ -96,20 +123,6 @@ const JQL_TERMS: [RegExp, string][] = [
   [/\blabels?\s+(?:contains?|includes?|has)\s+/gi, ' label '],
 ];
 
-const MONTHS = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-];
 const MONTH = '(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\\.?';
 const monthName = (m: string) => MONTHS.find((x) => x.startsWith(m.toLowerCase().slice(0, 3))) ?? m;
 const pad = (n: string) => n.padStart(2, '0');
@@ -160,10 +173,14 @@ function operatorWords(q: string): string {
       return ` ${/^not/i.test(op) ? 'other than ' : ''}${values.filter(Boolean).join(' or ')} `;
     })
     .replace(/\s*(?:!=|<>)\s*/g, ' other than ')
+    .replace(/\s*>=\s*/g, ' at least ')
+    .replace(/\s*<=\s*/g, ' at most ')
+    .replace(/\s*>\s*/g, ' more than ')
+    .replace(/\s*<\s*/g, ' less than ')
     .replace(
-      /\b(\w+)(\s*(?:=|\bis\b|\bnot\b|\bthan\b)\s*)"([^"]+)"/gi,
-      (m, field: string, op: string, value: string) =>
-        TEXT_FIELDS.test(field) ? m : `${field}${op}${value}`,
+      /\b(\w+)(\s*(?:=|\bis\b|\bnot\b|\bthan\b)\s*)(?:"([^"]+)"|'([^']+)')/gi,
+      (m, field: string, op: string, dq: string | undefined, sq: string | undefined) =>
+        TEXT_FIELDS.test(field) ? m : `${field}${op}${dq ?? sq}`,
     )
     .replace(/\s*(?<![<>!=])==?(?!=)\s*/g, ' is ')
     // "# of bugs" is their number; "High+Highest" either value.
@@ -236,6 +253,13 @@ export function scanQuestion(
       slots,
     );
   }
+  // Comparisons with a number that is not an amount of time (ages and windows are read above and below).
+  text = replaceAll(
+    text,
+    CMP_RE,
+    (m) => ({ t: 'cmp', words: m[0], op: CMP_OPS[m[1].replace(/\s+/g, ' ')], n: Number(m[2]) }),
+    slots,
+  );
   const time = parseTimeExpressions(text, now);
   const spans = [...time.spans].sort((a, b) => b.start - a.start);
   for (const s of spans) {
@@ -305,6 +329,12 @@ function lexItems(
         break;
       }
     }
+    if (best && best.n > 1) {
+      // "maximum number of reviewers": when the phrase found swallows the start of a longer measure phrase
+      // ("number of reviewers"), the measure wins and the phrase found shrinks to what is before it.
+      const shorter = measureOverlap(words, i, best.n, lexicon);
+      if (shorter) best = shorter;
+    }
     if (best) {
       items.push({ t: 'lex', words: words.slice(i, i + best.n).join(' '), lex: best.lex });
       i += best.n;
@@ -326,4 +356,27 @@ function lexItems(
     i += 1;
   }
   return items;
+}
+
+/**
+ * A shorter reading of the phrase at `i` (of `n` words) when a measure phrase starts inside it and ends after it;
+ * null when there is none or the words before the measure mean nothing on their own.
+ */
+function measureOverlap(
+  words: string[],
+  i: number,
+  n: number,
+  lexicon: Lexicon,
+): { n: number; lex: Lex[] } | null {
+  const phraseAt = (from: number, len: number) =>
+    lexicon.phrases.get(normalizePhraseWords(words.slice(from, from + len).join(' '))) ?? [];
+  for (let j = i + 1; j < i + n; j += 1) {
+    for (let m = Math.min(lexicon.maxWords, words.length - j); j + m > i + n; m -= 1) {
+      if (words.slice(j, j + m).some((w) => /^__s\d+__$/.test(w))) continue;
+      if (!phraseAt(j, m).some((l) => l.k === 'measure')) continue;
+      const before = phraseAt(i, j - i);
+      return before.length && before.some((l) => l.k !== 'stop') ? { n: j - i, lex: before } : null;
+    }
+  }
+  return null;
 }

@@ -1,10 +1,13 @@
 import type { SemanticModel } from '../semantic-model.schema';
+import { splitColumn } from './joined-reading';
 import type { LfFilter, LogicalForm } from './logical-form.types';
 
 const day = (iso: string) => (iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso);
 
 /** "status", "created" ...: the words a person would use for a column of the entity. */
-function columnWords(model: SemanticModel, entity: string, column: string): string {
+function columnWords(model: SemanticModel, formEntity: string, dotted: string): string {
+  const { entity, column } = splitColumn(formEntity, dotted);
+  if (entity !== formEntity) return `${model.entities[entity].label} ${columnWords(model, entity, column)}`;
   const e = model.entities[entity];
   const dim = Object.values(e.dimensions).find((d) => d.column === column);
   if (dim) return dim.label;
@@ -37,9 +40,17 @@ export function describeFilter(model: SemanticModel, entity: string, f: LfFilter
     case 'not_empty':
       return `${what} is not empty`;
     case 'lt':
-      return `${what} before ${day(f.values[0])}`;
     case 'gte':
-      return `${what} on or after ${day(f.values[0])}`;
+    case 'gt':
+    case 'lte': {
+      const at = splitColumn(entity, f.column);
+      if (model.entities[at.entity].timeColumns[at.column])
+        return f.op === 'lt'
+          ? `${what} before ${day(f.values[0])}`
+          : `${what} on or after ${day(f.values[0])}`;
+      const words = { lt: 'less than', gte: 'at least', gt: 'more than', lte: 'at most' }[f.op];
+      return `${what} ${words} ${f.values[0]}`;
+    }
     case 'text_contains':
       return `${what} mentions "${f.values[0]}"`;
   }
@@ -60,7 +71,13 @@ export function restate(model: SemanticModel, form: LogicalForm): string {
       break;
     case 'measure': {
       const m = model.measures[p.measure];
-      const agg = p.agg === 'count' || p.agg === 'ratio' ? '' : `${p.agg === 'avg' ? 'average' : p.agg} `;
+      const aggWord =
+        p.agg === 'avg'
+          ? 'average'
+          : p.agg === 'percentile' && p.percentile !== null
+            ? `p${String(Math.round(p.percentile * 100))}`
+            : p.agg;
+      const agg = p.agg === 'count' || p.agg === 'ratio' ? '' : `${aggWord} `;
       head = `${agg}${m.label}`;
       break;
     }
@@ -98,7 +115,12 @@ export function restate(model: SemanticModel, form: LogicalForm): string {
       `${which} ${by.join(' and ')} with the ${form.order.direction === 'desc' ? 'most' : 'fewest'}`,
     );
   } else if (by.length) parts.push(`by ${by.join(' and ')}`);
-  if (form.order && form.order.by !== 'measure') {
+  if (form.order?.by.startsWith('measure:')) {
+    const m = model.measures[form.order.by.slice('measure:'.length)];
+    parts.push(
+      `${form.order.direction === 'desc' ? 'highest' : 'lowest'} ${m.label} first${form.limit ? `, ${String(form.limit)} at most` : ''}`,
+    );
+  } else if (form.order && form.order.by !== 'measure') {
     const col = columnWords(model, form.entity, form.order.by);
     parts.push(
       `${form.order.direction === 'desc' ? 'latest' : 'earliest'} ${col} first${form.limit ? `, ${String(form.limit)} at most` : ''}`,

@@ -35,11 +35,8 @@ export function readTime(ctx: Ctx): void {
     if (it.t === 'window') {
       used[i] = true;
       const verbAt = verbIndexBefore(ctx, i);
-      const col =
-        timeColumnBefore(ctx, i) ??
-        timeColumnAfter(ctx, i) ??
-        impliedTimeColumn(ctx) ??
-        ctx.entity.defaultTimeColumn;
+      const named = timeColumnBefore(ctx, i) ?? timeColumnAfter(ctx, i);
+      const col = named ?? impliedTimeColumn(ctx) ?? ctx.entity.defaultTimeColumn;
       if (form.window) {
         ctx.problems.push('more than one time window');
         continue;
@@ -85,6 +82,7 @@ export function readTime(ctx: Ctx): void {
       }
       form.window = it.window;
       form.time = col;
+      ctx.windowImplied = named === null;
     } else if (it.t === 'age') {
       used[i] = true;
       const col =

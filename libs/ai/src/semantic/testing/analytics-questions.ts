@@ -670,7 +670,7 @@ export const ANALYTICS_QUESTIONS: AnalyticsQuestion[] = [
     }),
   },
   {
-    q: 'Merged PRs by bob this year',
+    q: 'Number of merged PRs by bob this year',
     expect: ({ pr }) => ({
       columns: ['merged_pull_requests'],
       rows: [

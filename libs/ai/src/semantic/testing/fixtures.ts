@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ClientBase, Pool } from 'pg';
 import { forgetChanges } from '../../sql/testing/tenant-fixtures';
+import { SeededRandom } from '@app/common';
 
 /**
  * Deterministic engineering-analytics data for semantic-layer tests: work items, pull requests (linked to work
@@ -90,45 +91,10 @@ export const FIXTURE_NOW = new Date('2026-11-25T15:30:00.000Z');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** mulberry32: small, fast, good enough for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Rand {
-  constructor(readonly next: () => number) {}
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)];
-  }
-  weighted<T extends string>(weights: Record<T, number>): T {
-    const entries = Object.entries(weights) as [T, number][];
-    const total = entries.reduce((s, [, w]) => s + w, 0);
-    let r = this.next() * total;
-    for (const [k, w] of entries) {
-      r -= w;
-      if (r < 0) return k;
-    }
-    return entries[entries.length - 1][0];
-  }
+/** The shared seeded PRNG plus the fixture's own draws (dates, ids). */
+class Rand extends SeededRandom {
   chance(p: number): boolean {
     return this.next() < p;
-  }
-  /** Log-normal around a median, for durations (a few very long ones, most short). */
-  logNormal(median: number, sigma: number): number {
-    const u = Math.max(this.next(), 1e-9);
-    const v = this.next();
-    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-    return median * Math.exp(sigma * z);
   }
   /** A timestamp with whole milliseconds, like timestamptz(3). */
   date(from: Date, to: Date): Date {
@@ -184,7 +150,7 @@ function tenantsFor(count: 1 | 2, rand: Rand, prefix: string): FixtureTenant[] {
 }
 
 export function createAnalyticsFixture(options: AnalyticsFixtureOptions = {}): AnalyticsFixture {
-  const rand = new Rand(prng(options.seed ?? 42));
+  const rand = new Rand(options.seed ?? 42);
   const now = options.now ?? FIXTURE_NOW;
   const from = new Date(now.getTime() - 540 * DAY);
   const tenants = tenantsFor(options.tenants ?? 2, rand, options.slugPrefix ?? `fx${options.seed ?? 42}`);
