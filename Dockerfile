@@ -4,8 +4,6 @@ WORKDIR /app
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-COPY prisma ./prisma
-COPY prisma.config.ts ./
 RUN npm ci
 COPY . .
 RUN npm run build && npm prune --omit=dev

@@ -6,7 +6,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 /**
  * Workaround for prisma/orm#27403 ("Column type 'name' could not be deserialized"): the JS schema engine
  * reads pg_catalog columns whose types @prisma/adapter-pg does not map. They are plain strings, so the
- * driver reports them as text. Only the migration CLI uses this client; the app uses the stock adapter.
+ * driver reports them as text. Only the migration CLI uses this client (the app has no Prisma client).
  */
 const CATALOG_TEXT_TYPES = new Set([19 /* name */, 18 /* "char" */]);
 const TEXT_OID = 25;
@@ -63,7 +63,7 @@ function poolConfig(): pg.PoolConfig {
 // Without a DATABASE_URL the CLI falls back to the native engines and tries to download them.
 process.env.DATABASE_URL ??= 'postgresql://127.0.0.1:5432/pulse';
 
-/** The JS schema engine over @prisma/adapter-pg: generate and migrate run offline (no engine downloads). */
+/** The JS schema engine over @prisma/adapter-pg: migrate runs offline (no engine downloads). */
 export default defineConfig({
   experimental: { adapter: true },
   engine: 'js',

@@ -392,7 +392,7 @@ async function againstReference(provider: EmbeddingProvider, coldLoadMs: number)
     label: 'bare native model, 2 intra-op threads, long texts, batch 32',
     value: round(threads.provider),
     unit: 'texts/s',
-    baseline: { label: '1 intra-op thread (EMBEDDING_THREADS default)', value: round(threads.bare) },
+    baseline: { label: '1 intra-op thread', value: round(threads.bare) },
     ratio: round2(threads.ratio),
   });
   return figures;

@@ -6,44 +6,34 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client, type Pool } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { businessCatalog } from '@app/ai';
 import { percentile } from '@app/metrics';
 import { createMigratedDatabase } from '../libs/database/src/testing/migrated-database';
 import type { BenchFigure } from './report-schema';
 import { round } from './support';
 
-const COLUMNS = [
-  'external_id',
-  'project',
-  'title',
-  'description',
-  'type',
-  'status',
-  'priority',
-  'assignee',
-  'reporter',
-  'created_at',
-  'updated_at',
-  'resolved_at',
-] as const;
-const FIELDS = [
-  'externalId',
-  'project',
-  'title',
-  'description',
-  'type',
-  'status',
-  'priority',
-  'assignee',
-  'reporter',
-  'createdAt',
-  'updatedAt',
-  'resolvedAt',
-] as const;
+/** snake_case column → the record field carrying it (`created_at` → `createdAt`). */
+const fieldOf = (column: string): string => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * The business columns a writer supplies for these records: the catalog's work_items columns (sql-catalog.ts,
+ * the one list of them) that the records carry; ids, hashes and pipeline columns are the database's own.
+ */
+function writerColumns(records: Record<string, unknown>[]): { columns: string[]; fields: string[] } {
+  const carried = new Set(records.flatMap((r) => Object.keys(r)));
+  const columns = businessCatalog().tables.work_items.columns.filter((c) => carried.has(fieldOf(c)));
+  return { columns, fields: columns.map(fieldOf) };
+}
+
+/** PostgreSQL array literal for COPY (`{"a","b"}`), each element quoted with `"` and `\` escaped. */
+function arrayLiteral(values: unknown[]): string {
+  return `{${values.map((v) => `"${String(v).replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}
 
 /** COPY text format: NULL as \N, and backslash, tab and line breaks escaped. */
 function copyValue(v: unknown): string {
   if (v === undefined || v === null) return '\\N';
-  return (typeof v === 'string' ? v : JSON.stringify(v))
+  return (typeof v === 'string' ? v : Array.isArray(v) ? arrayLiteral(v) : JSON.stringify(v))
     .replace(/\\/g, '\\\\')
     .replace(/\t/g, '\\t')
     .replace(/\n/g, '\\n')
@@ -56,9 +46,24 @@ export async function copyWorkItems(
   tenantId: string,
   records: Record<string, unknown>[],
 ): Promise<void> {
+  const { columns, fields } = writerColumns(records);
   await pipeline(
-    Readable.from(records.map((r) => `${tenantId}\t${FIELDS.map((f) => copyValue(r[f])).join('\t')}\n`)),
-    client.query(copyFrom(`COPY work_items (tenant_id, ${COLUMNS.join(', ')}) FROM STDIN`)),
+    Readable.from(records.map((r) => `${tenantId}\t${fields.map((f) => copyValue(r[f])).join('\t')}\n`)),
+    client.query(copyFrom(`COPY work_items (tenant_id, ${columns.join(', ')}) FROM STDIN`)),
+  );
+}
+
+/** One plain INSERT (autocommit) of a work item, as another program would write it. */
+export async function insertWorkItem(
+  client: Client,
+  tenantId: string,
+  record: Record<string, unknown>,
+): Promise<void> {
+  const { columns, fields } = writerColumns([record]);
+  await client.query(
+    `INSERT INTO work_items (tenant_id, ${columns.join(', ')})
+     VALUES ($1, ${columns.map((_, j) => `$${j + 2}`).join(', ')})`,
+    [tenantId, ...fields.map((f) => record[f] ?? null)],
   );
 }
 
@@ -133,11 +138,7 @@ export async function measureDirectTrickle(opts: {
     for (const [i, r] of records.entries()) {
       const wait = started + (i * 1000) / rate - performance.now();
       if (wait > 0) await sleep(wait);
-      await client.query(
-        `INSERT INTO work_items (tenant_id, ${COLUMNS.join(', ')})
-         VALUES ($1, ${COLUMNS.map((_, j) => `$${j + 2}`).join(', ')})`,
-        [tenantId, ...FIELDS.map((f) => r[f] ?? null)],
-      );
+      await insertWorkItem(client, tenantId, r);
     }
   } finally {
     await client.end();

@@ -19,6 +19,7 @@
  *   npm run bench:etl                        # 20k items, embedded store, ~7 min on 2 cores
  *   npm run bench:etl -- --n 100000          # the issue's full size
  *   npm run bench:etl -- --qdrant            # real Qdrant (bundled test binary) instead of the embedded store
+ *   npm run bench:etl -- --threads-compare   # only EMBEDDING_THREADS 1 vs 2 with the API under load (~3 min)
  */
 import 'reflect-metadata';
 import os from 'node:os';
@@ -33,6 +34,7 @@ import { measureCopyToSearchable, measureDirectTrickle, measureTriggerOverhead }
 import { writeBenchResult, type BenchFigure } from './report-schema';
 import { round, startBenchApp, type BenchApp } from './support';
 import { realLengthTrickle } from './etl-real-length-trickle';
+import { compareThreads } from './etl-threads';
 
 const opts = new Command()
   .option('--n <n>', 'work items in the bulk load', '20000')
@@ -46,6 +48,12 @@ const opts = new Command()
   .option('--direct-seconds <n>', 'length of the direct INSERT trickle (0 skips)', '30')
   .option('--overhead-n <n>', 'rows in the trigger-overhead COPY (0 skips)', '10000')
   .option('--real-trickle-seconds <n>', 'trickle with ~100-word descriptions (0: skip)', '30')
+  .option(
+    '--threads-compare',
+    'only compare EMBEDDING_THREADS 1 vs 2 with the API under load (etl-threads.ts)',
+  )
+  .option('--threads-rounds <n>', 'rounds per thread count in --threads-compare', '2')
+  .option('--threads-records <n>', 'rows COPYed per round in --threads-compare', '1500')
   .parse()
   .opts<{
     n: string;
@@ -59,6 +67,9 @@ const opts = new Command()
     directSeconds: string;
     overheadN: string;
     realTrickleSeconds: string;
+    threadsCompare?: boolean;
+    threadsRounds: string;
+    threadsRecords: string;
   }>();
 
 const N = Number(opts.n);
@@ -71,6 +82,26 @@ const BARE_BATCH = 32;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
+  if (opts.threadsCompare) {
+    const { figures, notes } = await compareThreads({
+      rounds: Number(opts.threadsRounds),
+      records: Number(opts.threadsRecords),
+    });
+    const file = writeBenchResult({
+      name: 'etl-threads',
+      machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, embedded vector store`,
+      figures,
+      notes: [
+        ...notes,
+        `load average at end ${os
+          .loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' / ')}`,
+      ],
+    });
+    console.log(`\nwrote ${file}`);
+    return;
+  }
   let qdrant: QdrantTestServer | undefined;
   let bench: BenchApp | undefined;
   try {
@@ -215,13 +246,12 @@ async function main(): Promise<void> {
       direct,
       bareRate,
     });
-    // 4. The same trickle rate with real-length (~100-word) descriptions.
+    // 4. The same rate with real-length (~100-word) descriptions, as plain INSERTs by another program.
     const real =
       Number(opts.realTrickleSeconds) > 0
         ? await realLengthTrickle({
             app,
             tenantId: tenant.id,
-            post: (records) => call('POST', '/v1/etl/work_items/records', tenant.apiKey, { records }),
             rate: TRICKLE_RATE,
             seconds: Number(opts.realTrickleSeconds),
           })
@@ -247,8 +277,12 @@ async function main(): Promise<void> {
       ['trickle lag p99', `${round(p99, 2)} s`, `sent in ${round(trickleWallS)} s`],
       ...(real
         ? ([
-            ['real-length trickle lag p50', `${round(real.p50, 2)} s`, `${real.count} records, ~100 words`],
-            ['real-length trickle lag p95', `${round(real.p95, 2)} s`, 'goal ≤ 2 s'],
+            [
+              'real-length INSERT trickle lag p50',
+              `${round(real.p50, 2)} s`,
+              `${real.count} rows, ~100 words`,
+            ],
+            ['real-length INSERT trickle lag p95', `${round(real.p95, 2)} s`, 'goal ≤ 2 s'],
           ] as [string, string, string][])
         : []),
     ];
@@ -278,7 +312,7 @@ async function main(): Promise<void> {
     ];
     if (real) {
       figures.push({
-        label: `trickle ${TRICKLE_RATE}/s with ~100-word descriptions: ingest-to-searchable lag p95`,
+        label: `direct INSERT trickle ${TRICKLE_RATE}/s with ~100-word descriptions: insert-to-searchable lag p95`,
         value: round(real.p95, 2),
         unit: 's',
         goal: 2,

@@ -1,12 +1,18 @@
 /**
  * The accuracy half of bench:insights: seeded tenant histories with injected anomalies of known kind, size, time
  * and series, run through the detector week by week (day by day for daily series) as the scheduler would, with
- * findings merged into episodes exactly as the service merges them.
+ * findings merged into episodes exactly as the service merges them, and a tenant-wide series left unwritten when
+ * one of its services' findings explains it. Grading: an episode is true when it has an injected effect's
+ * direction and overlaps the time it is visible; a second episode of an effect already found (in the same series
+ * or the tenant-wide one) is a duplicate, graded false; a tenant-wide finding of a service's effect that no
+ * service finding reported is true (it is the effect, seen less precisely), though recall counts only the
+ * service's own findings.
  */
 import {
   continuesFinding,
   DEFAULT_DETECTION_OPTIONS,
   detectAnomaly,
+  explainedBy,
   type Detection,
   type DetectionOptions,
   type Grain,
@@ -28,11 +34,20 @@ interface Truth {
 }
 
 interface SeriesSpec {
-  kind: MetricKind;
+  // The synthetic histories are event series; WIP-like levels (readings) are not generated.
+  kind: Exclude<MetricKind, 'level'>;
   grain: Grain;
   level: number;
   /** Deploys per period, for rates. */
   volume: number;
+  /** The tenant-wide series of a group of dimension series (their sum). */
+  overall?: boolean;
+}
+
+/** A detection of a dimension series, as the service knows it when the overall series is judged. */
+interface Sighting extends Detection {
+  seenAt: number;
+  dimension: string;
 }
 
 interface Episode {
@@ -41,6 +56,8 @@ interface Episode {
   windowEnd: string;
   direction: string;
   severity: string;
+  /** The detector's kind when the episode was first seen. */
+  kind: string;
   firstSeenAt: number;
 }
 
@@ -50,14 +67,25 @@ export interface AccuracyResult {
   recall: number;
   precision: number;
   falseFindings: number;
+  /** Findings graded false because an earlier episode already matched the same injected effect. */
+  duplicates: number;
+  /** Tenant-wide detections not written because a service's finding already explained them. */
+  explained: number;
   findings: number;
   falsePerQuietTenantMonth: number;
   quietTenants: number;
   delaysDays: number[];
   byKind: Record<AnomalyKind, { injected: number; detected: number }>;
-  /** False findings by series kind, grain and severity. */
-  falseByKind?: Record<string, number>;
+  /** False findings by series kind, grain, detector kind and tenant (quiet or not). */
+  falseByKind: Record<string, number>;
+  /** Recall by injected kind and grain, and by effect size band. */
+  recallBy: Record<string, { injected: number; detected: number }>;
+  /** Precision by the detector's kind and grain (spike/level shift, day/week). */
+  precisionBy: Record<string, { findings: number; false: number }>;
 }
+
+const band = (effect: number) => (effect < 4 ? 'effect 3–4' : effect < 6 ? 'effect 4–6' : 'effect 6–8');
+const tally = <T extends object>(m: Record<string, T>, key: string, init: () => T): T => (m[key] ??= init());
 
 const WEEKS = 52;
 const EVAL_WEEKS = 26;
@@ -94,7 +122,11 @@ function effectAt(t: Truth | undefined, i: number, sd: number, sign: number): nu
   }
 }
 
-function generate(spec: SeriesSpec, truth: Truth | undefined, random: () => number): SeriesPoint[] {
+function generate(
+  spec: SeriesSpec,
+  truth: Truth | undefined,
+  random: () => number,
+): { points: SeriesPoint[]; direction: 'up' | 'down' } {
   const periods = spec.grain === 'week' ? WEEKS : WEEKS * 7;
   // Rates only rise (failures), counts and durations go either way.
   const sign = spec.kind === 'rate' || random() < 0.5 ? 1 : -1;
@@ -128,7 +160,7 @@ function generate(spec: SeriesSpec, truth: Truth | undefined, random: () => numb
       }
     }
   }
-  return points;
+  return { points, direction: sign > 0 ? 'up' : 'down' };
 }
 
 function gauss(random: () => number): number {
@@ -161,8 +193,13 @@ function tenantSeries(random: () => number): SeriesSpec[] {
   ];
 }
 
-/** Whether an episode's window overlaps the time the anomaly is visible (spike: its period; else until the end). */
-function matches(e: Episode, t: Truth, grain: Grain): boolean {
+/**
+ * Whether an episode reports the injected effect: same direction, window overlapping the time the effect is
+ * visible (spike: its period; shift and drift: from their start on). A "dropped" finding during an injected rise
+ * is not a hit.
+ */
+function matches(e: Episode, t: Truth, grain: Grain, direction: string): boolean {
+  if (e.direction !== direction) return false;
   const period = grain === 'week' ? 7 * DAY_MS : DAY_MS;
   const start = Date.parse(periodStart(t.start, grain));
   const end = t.kind === 'spike' ? start + period : Number.POSITIVE_INFINITY;
@@ -176,12 +213,15 @@ export function runAccuracy(
   opts: DetectionOptions = DEFAULT_DETECTION_OPTIONS,
 ): AccuracyResult {
   const random = seededRandom(seed);
+  const groupRandom = seededRandom(seed + 0x5eed);
   const result: AccuracyResult = {
     anomalies: 0,
     detected: 0,
     recall: 0,
     precision: 0,
     falseFindings: 0,
+    duplicates: 0,
+    explained: 0,
     findings: 0,
     falsePerQuietTenantMonth: 0,
     quietTenants: 0,
@@ -191,9 +231,12 @@ export function runAccuracy(
       level_shift: { injected: 0, detected: 0 },
       drift: { injected: 0, detected: 0 },
     },
+    falseByKind: {},
+    recallBy: {},
+    precisionBy: {},
   };
   let quietFalse = 0;
-  const falseByKind: Record<string, number> = {};
+  const falseByKind = result.falseByKind;
   for (let tenant = 0; tenant < tenants; tenant++) {
     const specs = tenantSeries(random);
     const quiet = random() < quietShare;
@@ -213,10 +256,9 @@ export function runAccuracy(
         truths.push({ series, kind, start, effect: 3 + 5 * random() });
       }
     }
-    specs.forEach((spec, s) => {
-      const truth = truths.find((t) => t.series === s);
-      const points = generate(spec, truth, random);
+    const detect = (s: number, spec: SeriesSpec, points: SeriesPoint[], explained?: Sighting[]) => {
       const episodes: Episode[] = [];
+      const sightings: Sighting[] = [];
       const first = spec.grain === 'week' ? WEEKS - EVAL_WEEKS : (WEEKS - EVAL_WEEKS) * 7;
       for (let e = first; e < points.length; e++) {
         const series: MetricSeries = {
@@ -228,32 +270,116 @@ export function runAccuracy(
         };
         const d = detectAnomaly(series, opts);
         if (!d || d.severity === 'low') continue;
-        merge(episodes, s, d, Date.parse(points[e].start) + (spec.grain === 'week' ? 7 : 1) * DAY_MS);
+        const seenAt = Date.parse(points[e].start) + (spec.grain === 'week' ? 7 : 1) * DAY_MS;
+        // The service's rule: an overall finding one of its dimension values already explains is not written.
+        const place = (x: Pick<Detection, 'direction' | 'windowStart' | 'windowEnd'>, dimension: string) => ({
+          metric: 'group',
+          grain: spec.grain,
+          dimensionName: dimension ? 'service' : '',
+          dimensionValue: dimension,
+          direction: x.direction,
+          windowStart: x.windowStart,
+          windowEnd: x.windowEnd,
+        });
+        const known = (explained ?? []).filter((x) => x.seenAt <= seenAt).map((x) => place(x, x.dimension));
+        if (explained && explainedBy(place(d, ''), known)) {
+          result.explained++;
+          continue;
+        }
+        sightings.push({ ...d, seenAt, dimension: `s${s}` });
+        merge(episodes, s, d, seenAt);
       }
+      return { episodes, sightings };
+    };
+    /** Grades a series' episodes against the injected effects they may report. */
+    const grade = (
+      spec: SeriesSpec,
+      episodes: Episode[],
+      effects: { truth: Truth; direction: string; found: boolean }[],
+    ) => {
       for (const ep of episodes) {
         result.findings++;
-        const hit = truth && matches(ep, truth, spec.grain);
-        if (!hit) {
+        const effect = effects.find((x) => matches(ep, x.truth, spec.grain, x.direction));
+        // One injected effect earns one true finding: a second episode matching it (a spike then a shift with
+        // another start; an overall series' finding next to its dimension's) is one a user reads twice: false.
+        const duplicate = effect !== undefined && effect.found;
+        if (effect) effect.found = true;
+        const p = tally(result.precisionBy, `${ep.kind}/${spec.grain}`, () => ({ findings: 0, false: 0 }));
+        p.findings++;
+        if (duplicate) result.duplicates++;
+        if (!effect || duplicate) {
+          p.false++;
           result.falseFindings++;
-          const key = `${spec.kind}/${spec.grain}/${ep.severity}`;
+          const key = `${spec.kind}/${spec.grain}${spec.overall ? '/overall' : ''}/${ep.kind}/${duplicate ? 'duplicate' : quiet ? 'quiet' : 'other'}`;
           falseByKind[key] = (falseByKind[key] ?? 0) + 1;
           if (quiet) quietFalse++;
         }
       }
-      if (truth) {
-        result.anomalies++;
-        result.byKind[truth.kind].injected++;
-        const found = episodes.filter((ep) => matches(ep, truth, spec.grain));
-        if (found.length > 0) {
-          result.detected++;
-          result.byKind[truth.kind].detected++;
-          const seen = Math.min(...found.map((f) => f.firstSeenAt));
-          result.delaysDays.push((seen - Date.parse(periodStart(truth.start, spec.grain))) / DAY_MS);
-        }
+    };
+    const recallOf = (spec: SeriesSpec, truth: Truth, direction: string, episodes: Episode[]) => {
+      result.anomalies++;
+      result.byKind[truth.kind].injected++;
+      const groups = [`${truth.kind}/${spec.grain}`, band(truth.effect)].map((key) =>
+        tally(result.recallBy, key, () => ({ injected: 0, detected: 0 })),
+      );
+      for (const g of groups) g.injected++;
+      const found = episodes.filter((ep) => matches(ep, truth, spec.grain, direction));
+      if (found.length === 0) return;
+      result.detected++;
+      result.byKind[truth.kind].detected++;
+      for (const g of groups) g.detected++;
+      const seen = Math.min(...found.map((f) => f.firstSeenAt));
+      result.delaysDays.push((seen - Date.parse(periodStart(truth.start, spec.grain))) / DAY_MS);
+    };
+
+    specs.forEach((spec, s) => {
+      const truth = truths.find((t) => t.series === s);
+      const { points, direction } = generate(spec, truth, random);
+      const { episodes } = detect(s, spec, points);
+      grade(spec, episodes, truth ? [{ truth, direction, found: false }] : []);
+      if (truth) recallOf(spec, truth, direction, episodes);
+    });
+
+    // Two services' weekly counts and the tenant-wide series they add up to, from a stream of their own (the nine
+    // series above are the same with or without them). An effect is injected into one service at most.
+    const parts = [0, 1].map(() => ({
+      kind: 'count' as const,
+      grain: 'week' as const,
+      level: 8 + 22 * groupRandom(),
+      volume: 0,
+    }));
+    const partTruths: (Truth | undefined)[] = [undefined, undefined];
+    if (!quiet && groupRandom() < 0.5) {
+      const kinds: AnomalyKind[] = ['spike', 'level_shift', 'drift'];
+      const which = groupRandom() < 0.5 ? 0 : 1;
+      partTruths[which] = {
+        series: 100 + which,
+        kind: kinds[Math.floor(groupRandom() * kinds.length)],
+        start: WEEKS - EVAL_WEEKS + 2 + Math.floor(groupRandom() * (EVAL_WEEKS - 6)),
+        effect: 3 + 5 * groupRandom(),
+      };
+    }
+    const generated = parts.map((spec, k) => generate(spec, partTruths[k], groupRandom));
+    const effects: { truth: Truth; direction: string; found: boolean }[] = [];
+    const sightings: Sighting[] = [];
+    parts.forEach((spec, k) => {
+      const { episodes, sightings: seen } = detect(100 + k, spec, generated[k].points);
+      sightings.push(...seen);
+      const truth = partTruths[k];
+      const effect = truth ? { truth, direction: generated[k].direction, found: false } : undefined;
+      grade(spec, episodes, effect ? [effect] : []);
+      if (effect) {
+        effects.push(effect);
+        recallOf(spec, effect.truth, effect.direction, episodes);
       }
     });
+    const overall: SeriesSpec = { kind: 'count', grain: 'week', level: 0, volume: 0, overall: true };
+    const summed = generated[0].points.map((p, i) => {
+      const v = (p.value ?? 0) + (generated[1].points[i].value ?? 0);
+      return { start: p.start, value: v, volume: v };
+    });
+    grade(overall, detect(102, overall, summed, sightings).episodes, effects);
   }
-  result.falseByKind = falseByKind;
   result.recall = result.anomalies ? result.detected / result.anomalies : 0;
   result.precision = result.findings ? (result.findings - result.falseFindings) / result.findings : 1;
   const months = (EVAL_WEEKS * 7) / 30.44;
@@ -275,6 +401,7 @@ function merge(episodes: Episode[], series: number, d: Detection, seenAt: number
     windowEnd: d.windowEnd,
     direction: d.direction,
     severity: d.severity,
+    kind: d.kind,
     firstSeenAt: seenAt,
   });
 }

@@ -13,7 +13,8 @@
  *   npm run bench:query -- --seconds 10 --size 20000
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -30,6 +31,7 @@ import { createApp } from '../apps/server/src/bootstrap';
 import globalSetup from '../apps/server/test/global-setup';
 import globalTeardown from '../apps/server/test/global-teardown';
 import { writeBenchResult, type BenchFigure } from './report-schema';
+import { UNTHROTTLED } from './support';
 
 const opts = new Command()
   .option('--seconds <n>', 'seconds per autocannon run', '6')
@@ -40,8 +42,9 @@ const opts = new Command()
     '10000',
   )
   .option('--replay <n>', 'questions per tenant in the replayed workload', '200')
+  .option('--profile <file>', 'write a CPU profile of the server during the cached-answer run (.cpuprofile)')
   .parse()
-  .opts<{ seconds: string; connections: string; size: string; replay: string }>();
+  .opts<{ seconds: string; connections: string; size: string; replay: string; profile?: string }>();
 
 const SECONDS = Number(opts.seconds);
 const CONNECTIONS = Number(opts.connections);
@@ -56,6 +59,7 @@ const percentile = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 };
 const r1 = (n: number) => Math.round(n * 10) / 10;
+const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /** p50 of each node's milliseconds over many answers' `timings`. */
 function nodeP50s(timings: Record<string, number>[]): string {
@@ -115,6 +119,8 @@ interface CannonResult {
   p99: number;
   errors: number;
   non2xx: number;
+  /** This process's CPU time (the server's: the load generator runs in a child) per request answered. */
+  cpuMsPerRequest: number;
 }
 
 /** autocannon in a child process, so the load generator does not share the server's event loop. */
@@ -128,9 +134,10 @@ function cannon(
     const o = JSON.parse(process.argv[1]);
     autocannon({ url: o.url, connections: o.connections, duration: o.seconds, headers: o.headers, requests: o.requests }, (err, r) => {
       if (err) { console.error(err); process.exit(1); }
-      console.log(JSON.stringify({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }));
+      console.log(JSON.stringify({ rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }));
     });`;
   const arg = JSON.stringify({ url, connections: CONNECTIONS, seconds: SECONDS, headers, requests });
+  const cpu = process.cpuUsage();
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -138,10 +145,33 @@ function cannon(
       { cwd: process.cwd(), maxBuffer: 1 << 20 },
       (err, stdout) => {
         if (err) reject(new Error(`autocannon failed: ${err.message}`));
-        else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as CannonResult);
+        else {
+          const used = process.cpuUsage(cpu);
+          const r = JSON.parse(stdout.trim().split('\n').pop()!) as Omit<CannonResult, 'cpuMsPerRequest'> & {
+            total: number;
+          };
+          resolve({ ...r, cpuMsPerRequest: (used.user + used.system) / 1000 / Math.max(1, r.total) });
+        }
       },
     );
   });
+}
+
+/** Runs `work` under the V8 profiler when `file` is given, and writes the profile there (open it in DevTools). */
+async function profiled<T>(file: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (!file) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`CPU profile of the cached run: ${file}`);
+  }
 }
 
 // ------------------------------------------------------------------------------------------- the fake LLM
@@ -261,6 +291,7 @@ async function main(): Promise<void> {
     QUERY_FIXED_NOW: FIXTURE_NOW.toISOString(),
     LLM_MAX_RETRIES: '0',
     LOG_LEVEL: 'silent',
+    ...UNTHROTTLED,
   });
   const app = await createApp(config);
   const clock = new ServerClock();
@@ -276,7 +307,7 @@ async function main(): Promise<void> {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: (await res.json()) as any };
+    return { status: res.status, body: await res.json() };
   };
   const admin = config.auth.adminToken;
 
@@ -395,7 +426,9 @@ async function main(): Promise<void> {
     const cachedRequests = simpleQuestions
       .slice(0, 20)
       .map((q) => ({ method: 'POST' as const, path: '/v1/ai/query', body: JSON.stringify({ question: q }) }));
-    const cached = await clock.measure('cached', () => cannon(base, cachedRequests, auth));
+    const cached = await clock.measure('cached', () =>
+      profiled(opts.profile, () => cannon(base, cachedRequests, auth)),
+    );
     // The same route's framework cost alone: authentication, body validation and the error filter, no query.
     const refused = await clock.measure('refused', () =>
       cannon(base, [{ method: 'POST', path: '/v1/ai/query', body: JSON.stringify({ question: ' ' }) }], auth),
@@ -404,7 +437,7 @@ async function main(): Promise<void> {
     if (sample.body.route !== 'cached')
       throw new Error(`expected a cached answer, got ${JSON.stringify(sample.body).slice(0, 300)}`);
     console.log(
-      `floor ${r1(floor.rps)} req/s; refused by validation ${r1(refused.rps)} req/s; cached ${r1(cached.rps)} req/s (errors ${cached.errors}, non-2xx ${cached.non2xx})`,
+      `floor ${r1(floor.rps)} req/s; refused by validation ${r1(refused.rps)} req/s; cached ${r1(cached.rps)} req/s (errors ${cached.errors}, non-2xx ${cached.non2xx}) = ${r2(cached.rps / floor.rps)} of the floor; server CPU per request: cached ${r3(cached.cpuMsPerRequest)} ms, floor ${r3(floor.cpuMsPerRequest)} ms, refused ${r3(refused.cpuMsPerRequest)} ms`,
     );
 
     const cachedTotals: number[] = [];
@@ -440,6 +473,19 @@ async function main(): Promise<void> {
         unit: 'req/s',
         baseline: { label: 'GET /health/live (HTTP floor)', value: r1(floor.rps) },
         goal: 3000,
+      },
+      {
+        label: `cached answers throughput ÷ the HTTP floor's, same run (${CONNECTIONS} connections)`,
+        value: r2(cached.rps / floor.rps),
+        unit: 'ratio',
+        baseline: { label: 'GET /health/live (HTTP floor) req/s', value: r1(floor.rps) },
+        goal: '≥ 0.7',
+      },
+      {
+        label: `cached answers, server CPU per request (${CONNECTIONS} connections)`,
+        value: r3(cached.cpuMsPerRequest),
+        unit: 'ms',
+        baseline: { label: 'GET /health/live server CPU per request', value: r3(floor.cpuMsPerRequest) },
       },
       {
         label: `cached answers, p50 server time (${CONNECTIONS} connections, saturated: mostly queueing)`,

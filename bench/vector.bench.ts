@@ -25,6 +25,7 @@ import {
 } from '@app/vector';
 import { startQdrantTestServer } from '../libs/vector/src/testing/qdrant-test-server';
 import { writeBenchResult, type BenchFigure } from './report-schema';
+import { SeededRandom } from '@app/common';
 
 const program = new Command()
   .option('--n <points>', 'points in total (split over two tenants)', (v) => Number.parseInt(v, 10), 100_000)
@@ -57,20 +58,9 @@ function log(msg: string): void {
   process.stderr.write(`[bench:vector] ${msg}\n`);
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Clustered data: points are a random centre plus Gaussian noise (same-cluster cosine ≈ 0.8). */
 function generate(count: number, seed: number, centres: Float32Array): Float32Array {
-  const random = mulberry32(seed);
+  const random = new SeededRandom(seed).next;
   const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const out = new Float32Array(count * DIMS);
   for (let i = 0; i < count; i++) {
@@ -81,7 +71,7 @@ function generate(count: number, seed: number, centres: Float32Array): Float32Ar
 }
 
 function makeCentres(): Float32Array {
-  const random = mulberry32(1);
+  const random = new SeededRandom(1).next;
   const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   return Float32Array.from({ length: CLUSTERS * DIMS }, gauss);
 }

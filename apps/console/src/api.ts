@@ -12,11 +12,20 @@ export interface ApiError {
   requestId?: string;
 }
 
+/** What an answer column means (from the semantic model); absent on answers whose SQL a model wrote. */
+export interface AnswerColumn {
+  name: string;
+  label: string;
+  unit: string | null;
+  role: 'dimension' | 'measure' | 'time';
+}
+
 export interface Answer {
   answerId: string;
   question: string;
   sql: string;
   columns: string[];
+  columnInfo?: AnswerColumn[];
   rows: unknown[][];
   rowCount: number;
   truncated: boolean;

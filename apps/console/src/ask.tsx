@@ -1,15 +1,17 @@
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiFailure, askStreaming, type Answer, type Progress } from './api';
 import { Chart } from './chart';
 import { Table, toCsv } from './table';
 
+// Each answers on the demo data (`npm run quickstart`) and shows one kind of chart.
 const EXAMPLES = [
-  'Open incidents by priority',
+  'Throughput per week',
   'Work items by status',
-  'Bugs resolved per week',
+  'Median cycle time by project',
+  'Change failure rate per month',
   'Merged PRs by author since March',
-  'Deployments per week',
   'How many open bugs are there?',
+  'Open incidents by priority',
 ];
 
 interface Refusal {
@@ -17,6 +19,8 @@ interface Refusal {
   understood?: string;
   unrecognized: string[];
   suggestions: string[];
+  /** Quoted when reporting a problem: the server logs it with the error. */
+  requestId?: string;
 }
 
 function refusalOf(err: unknown): Refusal {
@@ -29,13 +33,14 @@ function refusalOf(err: unknown): Refusal {
       understood: typeof d.understood === 'string' ? d.understood : undefined,
       unrecognized: strings(d.unrecognized),
       suggestions: strings(d.suggestions),
+      requestId: err.body.requestId,
     };
   }
   return { message: err instanceof Error ? err.message : String(err), unrecognized: [], suggestions: [] };
 }
 
-export function Ask() {
-  const [question, setQuestion] = useState('');
+export function Ask(props: { initialQuestion?: string | null; onInitialAsked?: () => void }) {
+  const [question, setQuestion] = useState(props.initialQuestion ?? '');
   const [progress, setProgress] = useState<Progress[]>([]);
   const [answer, setAnswer] = useState<Answer | null>(null);
   const [refusal, setRefusal] = useState<Refusal | null>(null);
@@ -68,6 +73,12 @@ export function Ask() {
     }
   };
 
+  useEffect(() => {
+    if (!props.initialQuestion) return;
+    void ask(props.initialQuestion);
+    props.onInitialAsked?.();
+  }, []);
+
   const download = () => {
     if (!answer) return;
     const url = URL.createObjectURL(new Blob([toCsv(answer.columns, answer.rows)], { type: 'text/csv' }));
@@ -94,7 +105,7 @@ export function Ask() {
         <input
           id="question"
           list="question-suggestions"
-          placeholder="e.g. Open incidents by priority"
+          placeholder="e.g. Throughput per week"
           value={question}
           onInput={(e) => setQuestion((e.target as HTMLInputElement).value)}
         />
@@ -107,6 +118,24 @@ export function Ask() {
           Ask
         </button>
       </form>
+      {!answer && !refusal && !busy && (
+        <p class="examples">
+          <strong>Try:</strong>{' '}
+          {EXAMPLES.map((q) => (
+            <button
+              type="button"
+              class="link example"
+              key={q}
+              onClick={() => {
+                setQuestion(q);
+                void ask(q);
+              }}
+            >
+              {q}
+            </button>
+          ))}
+        </p>
+      )}
       {progress.length > 0 && (
         <ol class="progress" aria-label="Progress" aria-live="polite">
           {progress.map((p, i) => (
@@ -117,7 +146,7 @@ export function Ask() {
         </ol>
       )}
       {refusal && (
-        <div class="card refusal" role="alert">
+        <div class="card refusal" role="alert" data-request-id={refusal.requestId}>
           <p class="error">{refusal.message}</p>
           {refusal.understood && (
             <p>
@@ -152,17 +181,19 @@ export function Ask() {
               ))}
             </p>
           )}
+          {refusal.requestId && <p class="meta">Request id {refusal.requestId}</p>}
         </div>
       )}
       {answer && (
-        <div class="card answer" aria-live="polite">
+        <div class="card answer" aria-live="polite" data-answer-id={answer.answerId}>
           {answer.understood && (
             <p>
               <strong>Understood:</strong> <span class="understood">{answer.understood}</span>
             </p>
           )}
-          <Chart columns={answer.columns} rows={answer.rows} />
-          <Table columns={answer.columns} rows={answer.rows} />
+          {answer.rowCount === 0 && <p class="meta">No rows match this question.</p>}
+          <Chart columns={answer.columns} rows={answer.rows} columnInfo={answer.columnInfo} />
+          <Table columns={answer.columns} rows={answer.rows} columnInfo={answer.columnInfo} />
           <p class="meta">
             {answer.rowCount} row(s){answer.truncated ? ' (truncated)' : ''} · route {answer.route}{' '}
             <button type="button" onClick={download}>

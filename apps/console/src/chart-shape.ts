@@ -1,8 +1,11 @@
-/** Which chart an answer gets, from its shape alone. */
+import type { AnswerColumn } from './api';
+import { columnsOf } from './format';
+
+/** Which chart an answer gets, from its shape: time buckets → line, one dimension → bar, one value → number. */
 export type ChartShape =
-  | { kind: 'number'; label: string; value: number }
-  | { kind: 'line'; x: string; series: string[] }
-  | { kind: 'bar'; label: string; value: string }
+  | { kind: 'number'; value: AnswerColumn }
+  | { kind: 'line'; x: AnswerColumn; series: AnswerColumn[] }
+  | { kind: 'bar'; label: AnswerColumn; value: AnswerColumn }
   | { kind: 'none' };
 
 const isNumber = (v: unknown) =>
@@ -10,17 +13,27 @@ const isNumber = (v: unknown) =>
 const isTime = (v: unknown) =>
   typeof v === 'string' && /^\d{4}-\d\d(-\d\d)?([T ][\d:.]+(Z|[+-]\d\d:?\d\d)?)?$/.test(v);
 
-export function chartShape(columns: string[], rows: unknown[][]): ChartShape {
-  if (rows.length === 0) return { kind: 'none' };
-  const numeric = columns.map((_, i) => rows.every((r) => r[i] === null || isNumber(r[i])));
-  if (rows.length === 1 && columns.length === 1 && numeric[0]) {
-    return { kind: 'number', label: columns[0], value: Number(rows[0][0]) };
+export function chartShape(
+  names: string[],
+  rows: unknown[][],
+  info?: AnswerColumn[],
+): { shape: ChartShape; columns: AnswerColumn[] } {
+  const columns = columnsOf(names, rows, info, { isTime, isNumber });
+  const numeric = names.map((_, i) => rows.every((r) => r[i] === null || isNumber(r[i])));
+  const measures = columns.filter((c, i) => c.role === 'measure' && numeric[i]);
+  const none = { shape: { kind: 'none' } as const, columns };
+  if (rows.length === 0 || measures.length === 0) return none;
+  if (rows.length === 1 && columns.length === 1)
+    return { shape: { kind: 'number', value: measures[0] }, columns };
+  const time = columns.find((c, i) => c.role === 'time' && rows.every((r) => isTime(r[i])));
+  const others = columns.filter((c) => c !== time && c.role !== 'measure');
+  if (time && others.length === 0) {
+    // One axis: the measures sharing the first one's unit (a rate's counts would flatten its line).
+    const series = measures.filter((m) => m.unit === measures[0].unit);
+    return { shape: { kind: 'line', x: time, series }, columns };
   }
-  if (columns.length >= 2 && rows.every((r) => isTime(r[0])) && numeric.slice(1).some(Boolean)) {
-    return { kind: 'line', x: columns[0], series: columns.slice(1).filter((_, i) => numeric[i + 1]) };
+  if (!time && others.length === 1 && columns.length >= 2) {
+    return { shape: { kind: 'bar', label: others[0], value: measures[0] }, columns };
   }
-  if (columns.length === 2 && !numeric[0] && numeric[1]) {
-    return { kind: 'bar', label: columns[0], value: columns[1] };
-  }
-  return { kind: 'none' };
+  return none;
 }

@@ -3,21 +3,24 @@ import { useEffect, useState } from 'preact/hooks';
 import { session } from './api';
 import { Ask } from './ask';
 import { Data } from './data';
+import { Insights } from './insights';
 import { Search } from './search';
 import { SignIn } from './sign-in';
 import './styles.css';
 
-const PAGES = { ask: 'Ask', search: 'Search', data: 'Data' } as const;
+const PAGES = { ask: 'Ask', search: 'Search', insights: 'Insights', data: 'Data' } as const;
 type Page = keyof typeof PAGES;
 
 const pageOf = (hash: string): Page => {
   const p = hash.replace(/^#\/?/, '');
-  return p === 'search' || p === 'data' ? p : 'ask';
+  return Object.hasOwn(PAGES, p) ? (p as Page) : 'ask';
 };
 
 function App() {
   const [signedIn, setSignedIn] = useState(session.get() !== null);
   const [page, setPage] = useState<Page>(pageOf(location.hash));
+  // A question handed to Ask by another page (an insight's "Ask"), asked once when Ask opens.
+  const [handedOver, setHandedOver] = useState<string | null>(null);
   useEffect(() => {
     const onHash = () => setPage(pageOf(location.hash));
     addEventListener('hashchange', onHash);
@@ -47,8 +50,16 @@ function App() {
         </button>
       </header>
       <main>
-        {page === 'ask' && <Ask />}
+        {page === 'ask' && <Ask initialQuestion={handedOver} onInitialAsked={() => setHandedOver(null)} />}
         {page === 'search' && <Search />}
+        {page === 'insights' && (
+          <Insights
+            onAsk={(q) => {
+              setHandedOver(q);
+              location.hash = '#/ask';
+            }}
+          />
+        )}
         {page === 'data' && <Data />}
       </main>
     </>

@@ -29,7 +29,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        ClsModule.forRoot({ global: true, middleware: { mount: true, generateId: true } }),
+        // No proxy providers here: resolving them costs a module lookup on every request.
+        ClsModule.forRoot({
+          global: true,
+          middleware: { mount: true, generateId: true, resolveProxyProviders: false },
+        }),
         LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: (c: AppConfig) => loggerOptions(c) }),
         DatabaseModule,
         HealthModule,

@@ -10,7 +10,8 @@ import { frameworkErrors } from './http/framework-errors';
 import { ErrorResponseDto } from '@app/common';
 import { registerConsole } from './http/console';
 import { withErrorResponses } from './http/openapi-errors';
-import { registerSecurityHeaders } from './http/security-headers';
+import { RateLimitHook } from '@app/throttling';
+import { addSecurityHeaders, registerSecurityHeaders } from './http/security-headers';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -39,7 +40,9 @@ export async function createApp(
     bufferLogs: true,
   });
   app.useLogger(app.get(Logger));
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
+  // Rate limits run ahead of Nest middleware (request context, request logger), so a refusal costs neither.
+  if (config.server.runsHttp) app.get(RateLimitHook).install(adapter, addSecurityHeaders);
   if (config.server.runsHttp && !(await registerConsole(app))) {
     app.get(Logger).warn('Console not built (npm run build): /console is not served');
   }

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { InsightsRepository, type InsightWrite } from '@app/insights/insights.repository';
 import { eventually } from './support/eventually';
 import { startQueryTestApp, type QueryTestApp } from './support/query-test-kit';
 import { workItem } from './support/records';
@@ -12,6 +13,36 @@ const ROOT = path.resolve(__dirname, '../../..');
 const SHOTS = path.join(ROOT, 'test-results/console');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const XSS = '<img src=x onerror="window.__pwned=1">';
+
+interface ColumnInfo {
+  name: string;
+  label: string;
+  unit: string | null;
+  role: string;
+}
+
+/** A finding as detection would store it: a change failure rate spike of one service unless overridden. */
+const finding = (tenantId: string, over: Partial<InsightWrite> = {}): InsightWrite => ({
+  tenantId,
+  metric: 'change_failure_rate',
+  grain: 'week',
+  dimensionName: 'service',
+  dimensionValue: 'payments-api',
+  kind: 'spike',
+  windowStart: '2026-11-23T00:00:00.000Z',
+  windowEnd: '2026-11-30T00:00:00.000Z',
+  direction: 'up',
+  observed: 0.38,
+  expected: 0.12,
+  expectedLow: 0.05,
+  expectedHigh: 0.18,
+  deviations: 4.2,
+  volume: 21,
+  severity: 'high',
+  summary: 'Change failure rate for payments-api rose to 38% in the week of 23 Nov (usually 12%).',
+  evidenceSql: "SELECT date_trunc('week', started_at) AS week FROM deployments",
+  ...over,
+});
 
 describe('the console in headless Chromium', () => {
   let t: QueryTestApp;
@@ -119,8 +150,22 @@ describe('the console in headless Chromium', () => {
     await page.waitForSelector('#question');
     await page.$eval('#question', (el) => ((el as HTMLInputElement).value = ''));
     await page.type('#question', question);
+    // The previous answer or refusal stays on screen until the new one replaces it: wait for a new one.
+    const previous = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.answer, .refusal')].map(
+        (e) => e.dataset.answerId ?? e.dataset.requestId ?? '',
+      ),
+    );
     await page.keyboard.press('Enter');
-    await page.waitForSelector('.answer, .refusal');
+    await page.waitForFunction(
+      (before: string[]) =>
+        [...document.querySelectorAll<HTMLElement>('.answer, .refusal')].some((e) => {
+          const id = e.dataset.answerId ?? e.dataset.requestId;
+          return id !== undefined && !before.includes(id);
+        }),
+      {},
+      previous,
+    );
   }
 
   it('a wrong key gets a clear message and is not kept', async () => {
@@ -146,14 +191,22 @@ describe('the console in headless Chromium', () => {
     const table = await page.$$eval('.answer table tr', (trs) =>
       trs.map((tr) => [...tr.querySelectorAll('th,td')].map((c) => (c as HTMLElement).innerText)),
     );
-    expect(table[0]).toEqual(expected.body.columns);
+    // Headers are the semantic model's labels; cells are exactly the API's values.
+    const info = expected.body.columnInfo as ColumnInfo[];
+    expect(info.map((c) => c.name)).toEqual(expected.body.columns);
+    expect(info.map((c) => [c.label, c.role, c.unit])).toEqual([
+      ['Priority', 'dimension', null],
+      [expect.stringMatching(/^Open incidents$/), 'measure', 'count'],
+    ]);
+    expect(table[0]).toEqual(info.map((c) => c.label));
     expect(table.slice(1)).toEqual(expected.body.rows.map((r: unknown[]) => r.map((v) => String(v))));
     const bars = await page.$$eval('.bar-row', (rows) =>
       rows.map((r) => (r as HTMLElement).innerText.split('\n')),
     );
     expect(bars.map((r) => [r[0], r.at(-1)])).toEqual(
-      expected.body.rows.map((r: unknown[]) => r.map(String)),
+      expected.body.rows.map((r: unknown[]) => [String(r[0]), Number(r[1]).toLocaleString('en-US')]),
     );
+    expect(await text('.bars figcaption')).toBe('Open incidents by priority');
     expect((await text('.progress')).split('\n').length).toBeGreaterThan(0);
     await page.screenshot({ path: path.join(SHOTS, 'ask.png'), fullPage: true });
   });
@@ -164,6 +217,18 @@ describe('the console in headless Chromium', () => {
     expect(weekly.body.rows.length).toBeGreaterThan(1);
     await ask('Throughput per week');
     await page.waitForSelector('[data-chart="line"] canvas');
+    // Axis titles and the legend come from the semantic model, not the column names.
+    const [x, y] = weekly.body.columnInfo as ColumnInfo[];
+    expect([x.name, x.role, x.unit, y.role, y.unit]).toEqual(['week', 'time', 'week', 'measure', 'count']);
+    expect(await text('.line-chart figcaption')).toBe(`${y.label} by ${x.label.toLowerCase()}`);
+    const legend = await page.$$eval('.u-legend .u-label', (els) =>
+      els.map((e) => (e as HTMLElement).innerText),
+    );
+    expect(legend).toEqual([x.label, y.label]);
+    const buckets = await page.$$eval('.answer tbody td:first-child', (tds) =>
+      tds.map((td) => (td as HTMLElement).innerText),
+    );
+    expect(buckets).toEqual(weekly.body.rows.map((r: unknown[]) => String(r[0]).slice(0, 10)));
     await page.screenshot({ path: path.join(SHOTS, 'ask-line.png') });
 
     const count = await t.ask(a.apiKey, 'How many bugs were resolved last week?');
@@ -172,6 +237,24 @@ describe('the console in headless Chromium', () => {
     await ask('How many bugs were resolved last week?');
     await page.waitForSelector('[data-chart="number"]');
     expect(await text('.big-number .value')).toBe(Number(count.body.rows[0][0]).toLocaleString('en-US'));
+    expect(await text('.big-number figcaption')).toBe((count.body.columnInfo as ColumnInfo[])[0].label);
+
+    // A rate is shown as a percentage, its unit in the title.
+    const rate = await t.ask(a.apiKey, 'Change failure rate by service');
+    expect(rate.status).toBe(200);
+    const rateInfo = rate.body.columnInfo as ColumnInfo[];
+    expect(rateInfo[1].unit).toBe('ratio');
+    await ask('Change failure rate by service');
+    await page.waitForSelector('[data-chart="bar"]');
+    const values = await page.$$eval('.bar-row .bar-value', (els) =>
+      els.map((e) => (e as HTMLElement).innerText),
+    );
+    expect(values).toEqual(
+      rate.body.rows.map(
+        (r: unknown[]) => `${(Number(r[1]) * 100).toLocaleString('en-US', { maximumFractionDigits: 1 })}%`,
+      ),
+    );
+    expect(await text('.bars figcaption')).toBe(`${rateInfo[1].label} (%) by service`);
   });
 
   it('a refused question shows what was not understood', async () => {
@@ -224,6 +307,96 @@ describe('the console in headless Chromium', () => {
     await page.screenshot({ path: path.join(SHOTS, 'data.png'), fullPage: true });
   });
 
+  it('the Insights page lists this tenant’s findings as text, dismisses one, asks about one and refreshes', async () => {
+    const insights = t.app.get(InsightsRepository);
+    const service = (
+      await t.pool.query<{ service: string }>(
+        'SELECT service FROM deployments WHERE tenant_id = $1 GROUP BY service ORDER BY count(*) DESC LIMIT 1',
+        [a.id],
+      )
+    ).rows[0].service;
+    const spike = (
+      await insights.upsert(
+        finding(a.id, {
+          dimensionValue: service,
+          summary: `Change failure rate for ${service} rose to 38% in the week of 23 Nov (usually 12%).`,
+        }),
+      )
+    ).row;
+    const hostile = (
+      await insights.upsert(
+        finding(a.id, {
+          metric: 'throughput',
+          dimensionName: '',
+          dimensionValue: '',
+          windowStart: '2026-11-16T00:00:00.000Z',
+          windowEnd: '2026-11-23T00:00:00.000Z',
+          direction: 'down',
+          observed: 3,
+          expected: 11,
+          expectedLow: 8,
+          expectedHigh: 14,
+          severity: 'medium',
+          summary: XSS,
+        }),
+      )
+    ).row;
+    await insights.upsert(finding(b.id, { summary: 'A finding of tenant B only' }));
+
+    await page.goto(`${baseUrl}/console/#/insights`);
+    await page.waitForSelector('.insight');
+    const summaries = await page.$$eval('.insight-summary', (els) =>
+      els.map((e) => (e as HTMLElement).innerText),
+    );
+    expect(summaries.sort()).toEqual([spike.summary, XSS].sort());
+    expect(await page.$$('.insights img')).toHaveLength(0);
+    expect(await pwned()).toBeUndefined();
+    const figures = await text(`.insight[data-insight="${spike.id}"] .insight-figures`);
+    expect(figures).toContain('Observed 38%');
+    expect(figures).toContain('usual 12% (range 5% – 18%)');
+    expect(await text(`.insight[data-insight="${hostile.id}"] .insight-figures`)).toContain('Observed 3 (↓)');
+    await page.screenshot({ path: path.join(SHOTS, 'insights.png'), fullPage: true });
+
+    // Dismissed: gone from the open list, listed under "dismissed", and so in the API.
+    await page.click(`.insight[data-insight="${hostile.id}"] .dismiss`);
+    await page.waitForFunction(
+      (id) => !document.querySelector(`.insight[data-insight="${id}"]`),
+      {},
+      hostile.id,
+    );
+    expect(await page.$$eval('.insight', (els) => els.length)).toBe(1);
+    const listed = await t.request({ method: 'GET', url: '/v1/ai/insights', token: a.apiKey });
+    expect(
+      (listed.body.insights as { id: string; status: string }[]).find((i) => i.id === hostile.id)?.status,
+    ).toBe('dismissed');
+    await page.select('#insight-status', 'dismissed');
+    await page.waitForSelector(`.insight[data-insight="${hostile.id}"]`);
+    await page.select('#insight-status', 'open');
+
+    // A metric without findings shows what insights are.
+    await page.select('#insight-metric', 'pr_size_median');
+    await page.waitForSelector('.empty');
+    expect(await text('.empty')).toMatch(/unusual changes/);
+    await page.select('#insight-metric', '');
+    await page.waitForSelector(`.insight[data-insight="${spike.id}"]`);
+
+    // Refresh queues detection and shows that it runs.
+    await page.click('button.refresh');
+    await page.waitForFunction(() =>
+      document.querySelector('button.refresh')?.textContent?.includes('Detection running'),
+    );
+    expect(await text('section .meta')).toMatch(/queued on the workers/);
+
+    // "Ask" charts the finding's series on the Ask page.
+    await page.click(`.insight[data-insight="${spike.id}"] button.ask`);
+    await page.waitForSelector('.answer, .refusal');
+    expect(await page.$eval('#question', (el) => (el as HTMLInputElement).value)).toBe(
+      `Change failure rate per week for service ${service}`,
+    );
+    await page.waitForSelector('.answer [data-chart="line"]');
+    expect(await text('.answer .understood')).toContain(service);
+  });
+
   it('is readable at phone width', async () => {
     await page.setViewport({ width: 390, height: 844 });
     await ask('Open incidents by priority');
@@ -231,6 +404,12 @@ describe('the console in headless Chromium', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: path.join(SHOTS, 'ask-phone.png'), fullPage: true });
+    await page.goto(`${baseUrl}/console/#/insights`);
+    await page.waitForSelector('.insight');
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+    ).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(SHOTS, 'insights-phone.png'), fullPage: true });
     await page.setViewport({ width: 1280, height: 800 });
   });
 

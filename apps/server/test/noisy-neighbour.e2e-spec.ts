@@ -14,7 +14,8 @@ const FLOOD_CONNECTIONS = 64;
 
 /**
  * Issue 19's noisy neighbour: tenant A floods questions from 64 connections (ignoring Retry-After) while
- * tenant B asks one at a time. Real server processes on real sockets; the load generator is this process.
+ * tenant B asks one at a time. Real server processes on real sockets; B's client is this process, A's flood a
+ * process of its own.
  */
 describe('Noisy neighbour: one tenant flooding does not starve another', () => {
   const dirs: string[] = [];
@@ -62,7 +63,13 @@ describe('Noisy neighbour: one tenant flooding does not starve another', () => {
     await admin(first.url, 'PUT', `/v1/admin/tenants/${a.id}/limits`, { query: A_LIMIT });
     pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 2 });
     await insertFixtureFor(pool, createAnalyticsFixture({ seed: 19, tenants: 2 }), [a.id, b.id]);
-  }, 180_000);
+    // Measure B alone and under the flood in the same steady state: not while the worker embeds the fixture.
+    await eventually(
+      async () =>
+        (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM change_outbox')).rows[0].n === 0,
+      { timeoutMs: 180_000, intervalMs: 500, what: 'fixture embedded' },
+    );
+  }, 360_000);
 
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop('SIGKILL')));
@@ -82,11 +89,7 @@ describe('Noisy neighbour: one tenant flooding does not starve another', () => {
     floodAcceptedPerS: count(r.flood, (s) => s === 200) / r.floodSeconds,
   });
 
-  /**
-   * What the issue asks of B: no errors, p99 under A's flood within 3x of its p99 alone (same deployment, same
-   * run) and under 1 s. The 1 s bound presumes a machine where B alone answers within a third of it: on a
-   * machine so loaded that it does not, the ratio is the check that still means something.
-   */
+  /** What the issue asks of B: no errors, p99 under A's flood within 3x of its p99 alone (same run) and under 1 s. */
   const expectQuietTenantUnharmed = (run: NoisyNeighbourResult) => {
     const aloneP99 = percentile(run.quietAlone.latenciesMs, 99);
     const floodP99 = percentile(run.quietUnderFlood.latenciesMs, 99);
@@ -97,7 +100,7 @@ describe('Noisy neighbour: one tenant flooding does not starve another', () => {
       200: run.quietUnderFlood.latenciesMs.length,
     });
     expect(floodP99).toBeLessThanOrEqual(3 * aloneP99);
-    if (aloneP99 <= 1000 / 3) expect(floodP99).toBeLessThan(1000);
+    expect(floodP99).toBeLessThan(1000);
   };
 
   /** A is refused with 429 + Retry-After, never a 5xx, and served at its configured rate, not more. */
@@ -108,12 +111,14 @@ describe('Noisy neighbour: one tenant flooding does not starve another', () => {
     expect(count(run.flood, (s) => s !== 200 && s !== 429)).toBe(0);
     const acceptedPerS = count(run.flood, (s) => s === 200) / run.floodSeconds;
     expect(acceptedPerS).toBeGreaterThan(0);
-    // Fixed 1 s windows: at most one window more than the run's length.
+    // A token bucket of A_LIMIT refilled at A_LIMIT/s: the refill over the flood, plus a full bucket at the
+    // start of each round (it refills while B is alone).
     expect(acceptedPerS).toBeLessThanOrEqual(
-      (A_LIMIT * (Math.ceil(run.floodSeconds) + 1)) / run.floodSeconds,
+      (A_LIMIT * (run.floodSeconds + run.rounds) + 1) / run.floodSeconds,
     );
   };
 
+  // B alone as long as under the flood: the shared machine's other load then falls on both with the same odds.
   it('keeps B fast and error-free while A gets 429s with Retry-After, and nothing answers 5xx', async () => {
     const [server] = servers;
     const run = await runNoisyNeighbour({
@@ -122,7 +127,7 @@ describe('Noisy neighbour: one tenant flooding does not starve another', () => {
       floodKey: a.apiKey,
       quietKey: b.apiKey,
       floodConnections: FLOOD_CONNECTIONS,
-      aloneSeconds: 8,
+      aloneSeconds: 15,
       floodSeconds: 15,
     });
     console.log('noisy neighbour, one API process:', describeRun(run));
@@ -139,7 +144,7 @@ describe('Noisy neighbour: one tenant flooding does not starve another', () => {
       floodKey: a.apiKey,
       quietKey: b.apiKey,
       floodConnections: FLOOD_CONNECTIONS,
-      aloneSeconds: 6,
+      aloneSeconds: 15,
       floodSeconds: 15,
     });
     console.log('noisy neighbour, two API processes:', describeRun(run));

@@ -82,6 +82,18 @@ describe('POST /v1/ai/query: follow-up questions in a conversation', () => {
     expect(Number(notInProgress.rows[0][0])).toBe(high.filter((w) => w.status !== 'in_progress').length);
   });
 
+  it('a question answered from the cache is the context of its follow-up, as one answered fresh', async () => {
+    const bugs = wi.filter((w) => w.type === 'bug' && w.project === 'PAY');
+    await answer('How many bugs in project PAY were created last week?');
+    const cached = await ask('How many bugs in project PAY were created last week?');
+    expect(cached.body.cache).toMatchObject({ hit: true, kind: 'exact' });
+    const byStatus = await answer('and by status?', cached.body.conversationId);
+    const lastWeek = bugs.filter((w) => inRange(w.createdAt, '2026-11-16T00:00:00Z', '2026-11-23T00:00:00Z'));
+    expect(byStatus.understood).toMatch(/project is PAY/);
+    expect(rowsAsCounts(byStatus.rows)).toEqual(countsBy(lastWeek, (w) => w.status));
+    expect(lastWeek.length).toBeGreaterThan(0);
+  });
+
   it('changes the time window, the type and the project', async () => {
     const first = await answer('How many bugs were created last week?');
     const id = first.conversationId;

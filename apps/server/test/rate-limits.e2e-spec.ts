@@ -1,6 +1,6 @@
 import { expectErrorShape, startTestApp, type TestApp } from './support/test-app';
 
-/** A long window so counts do not reset mid-test on a slow machine. */
+/** A long refill period so buckets do not refill mid-test on a slow machine (search: one token per 20 s). */
 const WINDOW_S = 60;
 
 describe('Per-tenant rate limits', () => {
@@ -34,8 +34,9 @@ describe('Per-tenant rate limits', () => {
       remaining.push(res.headers['ratelimit-remaining']);
       expect(res.headers['ratelimit-limit']).toBe('3');
       expect(res.headers['ratelimit-policy']).toBe(`3;w=${WINDOW_S}`);
-      expect(Number(res.headers['ratelimit-reset'])).toBeGreaterThan(0);
-      expect(Number(res.headers['ratelimit-reset'])).toBeLessThanOrEqual(WINDOW_S);
+      // A token bucket of 3 refilled at 3 per 60 s: the next token is due within 20 s, not at a window's end.
+      expect(Number(res.headers['ratelimit-reset'])).toBeGreaterThanOrEqual(15);
+      expect(Number(res.headers['ratelimit-reset'])).toBeLessThanOrEqual(20);
     }
     expect(statuses).toEqual([200, 200, 200]);
     expect(remaining).toEqual(['2', '1', '0']);
@@ -44,11 +45,17 @@ describe('Per-tenant rate limits', () => {
     expect(over.status).toBe(429);
     expectErrorShape(over.body, 'RATE_LIMITED');
     expect(over.body.error.details).toMatchObject({ routeClass: 'search', limit: 3, windowS: WINDOW_S });
+    // Until one token is back (less the time the refusal was held), whole seconds rounded up.
     const retryAfter = Number(over.headers['retry-after']);
-    expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(WINDOW_S);
+    expect(retryAfter).toBeGreaterThanOrEqual(15);
+    expect(retryAfter).toBeLessThanOrEqual(20);
+    expect(over.headers['ratelimit-reset']).toBe(String(retryAfter));
     expect(over.headers['ratelimit-remaining']).toBe('0');
     expect(over.headers['x-request-id']).toBe(over.body.requestId);
+    // Refused in the first request hook, still with the headers every response carries.
+    expect(over.headers['x-content-type-options']).toBe('nosniff');
+    expect(over.headers['x-frame-options']).toBe('DENY');
+    expect(String(over.headers['content-security-policy'])).toContain("default-src 'self'");
 
     // Checked before the body is parsed or validated: an invalid request over the limit is still a 429.
     const invalid = await search(a.apiKey, { limit: 'many' });

@@ -1,5 +1,4 @@
-import { PrismaClient } from '@prisma/client';
-import { PrismaPg } from '@prisma/adapter-pg';
+import { Client } from 'pg';
 import { expectErrorShape, startTestApp, type TestApp } from './support/test-app';
 
 describe('Tenancy and integrations over HTTP', () => {
@@ -117,16 +116,20 @@ describe('Tenancy and integrations over HTTP', () => {
   it('encrypts integration secrets at rest', async () => {
     const a = await t.createTenant();
     await t.request({ method: 'PUT', url: '/v1/integrations/enc', token: a.apiKey, body: llm });
-    const prisma = new PrismaClient({
-      adapter: new PrismaPg({ connectionString: process.env.DATABASE_URL }),
-    });
+    const db = new Client({ connectionString: process.env.DATABASE_URL });
+    await db.connect();
     try {
-      const row = await prisma.integration.findFirstOrThrow({ where: { tenantId: a.id, name: 'enc' } });
-      expect(row.apiKeyEncrypted).toBeTruthy();
-      expect(row.apiKeyEncrypted).not.toContain('sk-secret');
-      expect(Buffer.from(row.apiKeyEncrypted!, 'base64').toString('utf8')).not.toContain('sk-secret');
+      const {
+        rows: [row],
+      } = await db.query<{ api_key_encrypted: string | null }>(
+        'SELECT api_key_encrypted FROM integrations WHERE tenant_id = $1 AND name = $2',
+        [a.id, 'enc'],
+      );
+      expect(row.api_key_encrypted).toBeTruthy();
+      expect(row.api_key_encrypted).not.toContain('sk-secret');
+      expect(Buffer.from(row.api_key_encrypted!, 'base64').toString('utf8')).not.toContain('sk-secret');
     } finally {
-      await prisma.$disconnect();
+      await db.end();
     }
   });
 

@@ -1,44 +1,46 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, type OnModuleInit } from '@nestjs/common';
-import { DatabaseEvents, DB_CHANNELS } from '@app/database';
+import { DatabaseEventsService, DB_CHANNELS } from '@app/database';
 import { EmbeddingModule } from '@app/embedding';
+import { VectorModule } from '@app/vector';
 import { BusinessRulesValidator } from './agent/business-rules.validator';
+import { KnownValuesRepository } from './agent/known-values.repository';
 import { KnownValuesService } from './agent/known-values.service';
-import { CacheLookupNode } from './agent/nodes/cache-lookup.node';
-import { CompileNode } from './agent/nodes/compile.node';
-import { EntryNode } from './agent/nodes/entry.node';
-import { ExecuteNode } from './agent/nodes/execute.node';
-import { GenerateSqlNode } from './agent/nodes/generate-sql.node';
-import { GuardNode } from './agent/nodes/guard.node';
-import { RefuseNode } from './agent/nodes/refuse.node';
-import { RejectNode } from './agent/nodes/reject.node';
-import { RetrieveNode } from './agent/nodes/retrieve.node';
-import { StoreNode } from './agent/nodes/store.node';
-import { ValidateSqlNode } from './agent/nodes/validate-sql.node';
-import { QueryClock } from './agent/query-clock.service';
-import { QueryGraph } from './agent/query-graph.service';
-import { SchemaRetriever } from './agent/retrieval/schema-retriever.service';
-import { AnswerCache } from './cache/answer-cache.service';
-import { CachedAnswers } from './cache/cached-answers.service';
-import { DataGenerations } from './cache/data-generations.service';
+import {
+  CacheLookupNode,
+  CompileNode,
+  EntryNode,
+  ExecuteNode,
+  GuardNode,
+  StoreNode,
+} from './agent/query-graph.nodes';
+import { QueryGraphService } from './agent/query-graph.service';
+import { GenerateSqlNode, RetrieveNode, ValidateSqlNode } from './agent/write-sql.nodes';
+import { SchemaColumnsRepository } from './agent/retrieval/schema-columns.repository';
+import { SchemaRetrieverService } from './agent/retrieval/schema-retriever.service';
+import { AnswerCacheService } from './cache/answer-cache.service';
 import { DataVersionsRepository } from './cache/data-versions.repository';
-import { SemanticAnswerIndex } from './cache/semantic-index.service';
 import { AiJobsController } from './jobs/ai-jobs.controller';
 import { AiJobsService } from './jobs/ai-jobs.service';
 import { AiQueryJob } from './jobs/ai-query.job';
 import { AI_QUERY_JOBS_QUEUE } from './jobs/queue.constants';
 import { ProvidersModule } from './providers';
+import { QueryHistoryRepository } from './query/query-history.repository';
 import { QueryHistoryService } from './query/query-history.service';
 import { QueryController } from './query/query.controller';
 import { QueryStreamController } from './query/query-stream.controller';
 import { QueryService } from './query/query.service';
 import { ConversationRepository } from './query/conversation.repository';
+import { SearchController } from './search/search.controller';
+import { SearchRepository } from './search/search.repository';
+import { SearchService } from './search/search.service';
 import { SemanticModule } from './semantic';
 import { SqlModule } from './sql';
 
 /**
  * The query agent: `POST /v1/ai/query`, `/stream`, `/batch` and question jobs (`/v1/ai/jobs`) over the LangGraph workflow (agent/), the answer caches
- * (cache/) and the query history (query/), on top of the SQL guard, the semantic layer and the LLM providers.
+ * (cache/) and the query history (query/), on top of the SQL guard, the semantic layer and the LLM providers; and
+ * `POST /v1/ai/search`, semantic search over the caller's records in the vector store (search/).
  * Needs the global Config, Database, Tenancy, Integrations and Metrics modules. Cached answers are checked against
  * the database's data versions; the known values are dropped when the database announces a tenant's change.
  * `forRole` adds the HTTP routes, the job worker, or both; BullMQ's root connection comes from the ETL module.
@@ -49,18 +51,18 @@ import { SqlModule } from './sql';
     SemanticModule,
     ProvidersModule,
     EmbeddingModule,
+    VectorModule,
     BullModule.registerQueue({ name: AI_QUERY_JOBS_QUEUE }),
   ],
   providers: [
-    QueryClock,
+    KnownValuesRepository,
     KnownValuesService,
     BusinessRulesValidator,
-    SchemaRetriever,
-    AnswerCache,
-    CachedAnswers,
-    DataGenerations,
+    SchemaColumnsRepository,
+    SchemaRetrieverService,
+    AnswerCacheService,
     DataVersionsRepository,
-    SemanticAnswerIndex,
+    QueryHistoryRepository,
     QueryHistoryService,
     EntryNode,
     CacheLookupNode,
@@ -71,25 +73,27 @@ import { SqlModule } from './sql';
     GuardNode,
     ExecuteNode,
     StoreNode,
-    RefuseNode,
-    RejectNode,
-    QueryGraph,
+    QueryGraphService,
     QueryService,
     ConversationRepository,
     AiJobsService,
+    SearchRepository,
+    SearchService,
   ],
-  exports: [QueryService, QueryHistoryService, DataGenerations, SqlModule, SemanticModule, ProvidersModule],
+  exports: [QueryService, QueryHistoryService, SqlModule, SemanticModule, ProvidersModule],
 })
 export class AiModule implements OnModuleInit {
   constructor(
-    private readonly events: DatabaseEvents,
+    private readonly events: DatabaseEventsService,
     private readonly knownValues: KnownValuesService,
   ) {}
 
   static forRole(opts: { http: boolean; workers: boolean }): DynamicModule {
     return {
       module: AiModule,
-      controllers: opts.http ? [QueryController, QueryStreamController, AiJobsController] : [],
+      controllers: opts.http
+        ? [QueryController, QueryStreamController, AiJobsController, SearchController]
+        : [],
       providers: opts.workers ? [AiQueryJob] : [],
     };
   }

@@ -8,6 +8,5 @@ export * from './query/dto/query-request.dto';
 export * from './query/dto/query-response.dto';
 export * from './agent/query-graph.service';
 export * from './agent/query-agent.exception';
-export * from './cache/data-generations.service';
-export { normalizeQuestionText } from './cache/question-fingerprint';
+export { normalizeQuestionText } from './cache/answer-cache.service';
 export * from './jobs/queue.constants';

@@ -30,4 +30,11 @@ describe('AppConfig', () => {
   it('rejects an unknown process role', () => {
     expect(() => new AppConfig({ ...valid, PROCESS_ROLE: 'both' })).toThrow(/PROCESS_ROLE/);
   });
+
+  it('reads INSIGHTS_HOLIDAYS as dates and ranges, and names it when an entry is not one', () => {
+    const c = new AppConfig({ ...valid, INSIGHTS_HOLIDAYS: '2026-12-25, 2026-12-31..2027-01-01' });
+    expect(c.insights.holidays).toEqual(['2026-12-25', '2026-12-31..2027-01-01']);
+    for (const bad of ['25/12/2026', '2026-12-26..2026-12-24', '2026-13-01', '2026-12-24..'])
+      expect(() => new AppConfig({ ...valid, INSIGHTS_HOLIDAYS: bad })).toThrow(/INSIGHTS_HOLIDAYS/);
+  });
 });

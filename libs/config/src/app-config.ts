@@ -195,6 +195,7 @@ export class AppConfig {
       highThreshold: e.INSIGHTS_HIGH_THRESHOLD,
       dailyThreshold: e.INSIGHTS_DAILY_THRESHOLD,
       minVolume: e.INSIGHTS_MIN_VOLUME,
+      holidays: e.INSIGHTS_HOLIDAYS,
       webhook: {
         attempts: e.WEBHOOK_ATTEMPTS,
         backoffMs: e.WEBHOOK_BACKOFF_MS,

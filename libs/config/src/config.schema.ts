@@ -4,6 +4,17 @@ import { z } from 'zod';
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 const num = (def: number) => z.coerce.number().default(def);
+/** A comma-separated setting as its trimmed, non-empty items (unset: none). */
+const commaList = () =>
+  z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
 const optionalString = z
   .string()
   .optional()
@@ -44,7 +55,7 @@ export const envSchema = z
     EMBEDDING_PROVIDER: z.enum(['bundled', 'transformers', 'gateway']).default('bundled'),
     EMBEDDING_MODEL: optionalString,
     EMBEDDING_MODEL_DIR: optionalString,
-    EMBEDDING_THREADS: int(1, 1),
+    EMBEDDING_THREADS: int(2, 1),
     EMBEDDING_MAX_BATCH: int(32, 1),
     EMBEDDING_BATCH_WAIT_MS: int(3, 0),
     EMBEDDING_CACHE_SIZE: int(20_000, 0),
@@ -117,25 +128,17 @@ export const envSchema = z
       ),
 
     /** Ranges outbound calls may reach on top of public addresses (e.g. an in-cluster model server's). */
-    EGRESS_ALLOWED_CIDRS: z
-      .string()
-      .default('')
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      )
-      .refine(
-        (list) => list.every((c) => (c.includes('/') ? ipaddr.isValidCIDR(c) : ipaddr.isValid(c))),
-        'EGRESS_ALLOWED_CIDRS must be comma-separated CIDRs such as 10.20.0.0/16,fd12::/64',
-      ),
+    EGRESS_ALLOWED_CIDRS: commaList().refine(
+      (list) => list.every((c) => (c.includes('/') ? ipaddr.isValidCIDR(c) : ipaddr.isValid(c))),
+      'EGRESS_ALLOWED_CIDRS must be comma-separated CIDRs such as 10.20.0.0/16,fd12::/64',
+    ),
     EGRESS_MAX_RESPONSE_BYTES: int(32 * 1024 * 1024, 1024),
     EGRESS_TIMEOUT_MS: int(120_000, 100),
 
     /**
-     * Requests per tenant per RATE_LIMIT_WINDOW_S by route class, shared by every API pod through Redis;
-     * per-tenant overrides through PUT /v1/admin/tenants/{id}/limits. 0 turns a class's limit off.
+     * Token buckets per tenant and route class, shared by every API pod through Redis: each holds at most its
+     * limit (the largest burst) and refills steadily at the limit per RATE_LIMIT_WINDOW_S. Per-tenant overrides
+     * through PUT /v1/admin/tenants/{id}/limits. 0 turns a class's limit off.
      */
     RATE_LIMIT_WINDOW_S: int(1, 1),
     RATE_LIMIT_QUERY: int(10, 0),
@@ -143,7 +146,7 @@ export const envSchema = z
     RATE_LIMIT_EMBED: int(50, 0),
     RATE_LIMIT_INGEST: int(100, 0),
     RATE_LIMIT_ADMIN: int(20, 0),
-    /** Longest a refused request is held before its 429 (until its window resets): slows clients that ignore Retry-After. */
+    /** Longest a refused request is held before its 429 (until a token is due): slows clients that ignore Retry-After. */
     RATE_LIMIT_REJECT_DELAY_MS: int(1000, 0),
     /**
      * Expensive work (questions, searches, embeds) per API process and route class: requests running at once
@@ -166,6 +169,27 @@ export const envSchema = z
     INSIGHTS_DAILY_THRESHOLD: z.coerce.number().positive().default(4),
     /** Events a window (or its usual level) needs before it may produce a finding. */
     INSIGHTS_MIN_VOLUME: int(5, 1),
+    /**
+     * Days on which activity is expected to be low for every tenant (public holidays, company shutdowns): ISO
+     * dates or inclusive ranges, comma-separated. They are left out of baselines and never produce "dropped".
+     */
+    INSIGHTS_HOLIDAYS: commaList().refine(
+      (list) =>
+        list.every((h) => {
+          const [from, to = from, ...rest] = h.split('..');
+          const day = /^\d{4}-\d{2}-\d{2}$/;
+          return (
+            rest.length === 0 &&
+            day.test(from) &&
+            day.test(to) &&
+            !Number.isNaN(Date.parse(from)) &&
+            !Number.isNaN(Date.parse(to)) &&
+            Date.parse(to) >= Date.parse(from) &&
+            Date.parse(to) - Date.parse(from) <= 366 * 86_400_000
+          );
+        }),
+      'INSIGHTS_HOLIDAYS must be comma-separated ISO dates or ranges such as 2026-12-24..2026-12-26',
+    ),
     /** Delivery attempts of one insight alert to a tenant's webhook (exponential backoff from the base delay). */
     WEBHOOK_ATTEMPTS: int(6, 1),
     WEBHOOK_BACKOFF_MS: int(2000, 1),

@@ -24,8 +24,8 @@ const RECONNECT_MS = 500;
  * resync handlers run to drop whatever may have been missed.
  */
 @Injectable()
-export class DatabaseEvents implements OnModuleDestroy {
-  private readonly logger = new Logger(DatabaseEvents.name);
+export class DatabaseEventsService implements OnModuleDestroy {
+  private readonly logger = new Logger(DatabaseEventsService.name);
   private readonly handlers = new Map<DbChannel, Set<Handler>>();
   private readonly resyncHandlers = new Set<() => void>();
   private client?: Client;

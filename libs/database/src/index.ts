@@ -1,5 +1,5 @@
 export * from './database.module';
-export * from './prisma.service';
+export * from './database-unavailable';
 export * from './pg-pool.service';
 export * from './redis.service';
 export * from './database-events.service';

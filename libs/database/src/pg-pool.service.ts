@@ -3,8 +3,8 @@ import { Pool, type PoolClient } from 'pg';
 import { AppConfig } from '@app/config';
 
 /**
- * A plain pg pool for work Prisma does not model well: generated SQL (column order, duplicate names,
- * SET LOCAL ROLE) and bulk upserts. Shares the database with PrismaService.
+ * The process's one pg pool (DATABASE_POOL_SIZE connections). Our own SQL reaches it only through
+ * `*.repository.ts` classes; generated SQL runs on it under the reader role (SqlExecutorService).
  */
 @Injectable()
 export class PgPoolService implements OnModuleDestroy {
@@ -14,6 +14,12 @@ export class PgPoolService implements OnModuleDestroy {
     this.pool = new Pool({ connectionString: config.database.url, max: config.database.poolSize });
     // An idle client's error (e.g. the server terminated it) must not crash the process.
     this.pool.on('error', () => undefined);
+  }
+
+  /** True when the database answers; throws the driver's error otherwise (readiness shows its message). */
+  async ping(): Promise<boolean> {
+    await this.pool.query('SELECT 1');
+    return true;
   }
 
   /** Runs fn in a transaction on one connection; rolls back on any error. */

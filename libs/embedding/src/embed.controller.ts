@@ -20,10 +20,9 @@ export class EmbedController {
   @ApiOperation({ summary: 'Embed 1..256 texts with the configured model' })
   @ApiOkResponse({ type: EmbedResponseDto })
   async embed(@Body() body: EmbedRequestDto): Promise<EmbedResponseDto> {
-    const { model, dimensions, vectors } = await this.embeddings.embedMany(
-      body.texts,
-      this.context?.caller?.tenantId,
-    );
+    const { model, dimensions, vectors } = await this.embeddings.embedMany(body.texts, {
+      lane: this.context?.caller?.tenantId,
+    });
     return { model, dimensions, embeddings: vectors.map((v) => Array.from(v)) };
   }
 }

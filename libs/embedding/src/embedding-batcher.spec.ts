@@ -110,9 +110,9 @@ describe('EmbeddingBatcher', () => {
 
     const backlog = batcher.submit(
       Array.from({ length: 40 }, (_, i) => `a ${i}`),
-      'tenant-a',
+      { lane: 'tenant-a', priority: 'background' },
     );
-    const [late] = batcher.submit(['b 0', 'b 1'], 'tenant-b');
+    const [late] = batcher.submit(['b 0', 'b 1'], { lane: 'tenant-b', priority: 'background' });
     await Promise.all([...backlog, late]);
 
     // A's first full batch left before B arrived; B rides in the next one, not after A's nine others.
@@ -121,5 +121,62 @@ describe('EmbeddingBatcher', () => {
     // A's own texts keep their order.
     const aOrder = provider.batches.flat().filter((t) => t.startsWith('a '));
     expect(aOrder).toEqual(Array.from({ length: 40 }, (_, i) => `a ${i}`));
+  });
+
+  it("serves a search's text before any queued background batch, alone in its batch", async () => {
+    const provider = new CountingProvider(4);
+    const batcher = new EmbeddingBatcher(provider, 4, 0);
+    provider.hold();
+    const backfill = batcher.submit(
+      Array.from({ length: 40 }, (_, i) => `a ${i}`),
+      { lane: 'tenant-a', priority: 'background' },
+    );
+    await new Promise((r) => setImmediate(r));
+    // While A's first background batch runs, another tenant searches.
+    const [search] = batcher.submit(['b search'], { lane: 'tenant-b' });
+
+    provider.release();
+    await Promise.all([...backfill, search]);
+
+    // Next batch after the one already running, and not padded with A's long texts.
+    expect(provider.batches[1]).toEqual(['b search']);
+    expect(provider.batches.flat().filter((t) => t.startsWith('a '))).toEqual(
+      Array.from({ length: 40 }, (_, i) => `a ${i}`),
+    );
+  });
+
+  it("gives background lanes to tenants in turn: B's trickle is not queued behind A's backfill", async () => {
+    const provider = new CountingProvider(4);
+    const batcher = new EmbeddingBatcher(provider, 4, 0);
+    provider.hold();
+    const a = batcher.submit(
+      Array.from({ length: 40 }, (_, i) => `a ${i}`),
+      { lane: 'tenant-a', priority: 'background' },
+    );
+    await new Promise((r) => setImmediate(r));
+    const b = batcher.submit(['b 0', 'b 1', 'b 2', 'b 3'], { lane: 'tenant-b', priority: 'background' });
+    const [question] = batcher.submit(['c question'], { lane: 'tenant-c' });
+
+    provider.release();
+    await Promise.all([...a, ...b, question]);
+
+    expect(provider.batches.slice(0, 5)).toEqual([
+      ['a 0', 'a 1', 'a 2', 'a 3'],
+      ['c question'],
+      ['a 4', 'b 0', 'a 5', 'b 1'],
+      ['a 6', 'b 2', 'a 7', 'b 3'],
+      ['a 8', 'a 9', 'a 10', 'a 11'],
+    ]);
+  });
+
+  it("stops a batch at the provider's character budget, but always sends at least one text", async () => {
+    const provider = new CountingProvider(32);
+    provider.maxBatchChars = 25;
+    const batcher = new EmbeddingBatcher(provider, 32, 0);
+    const texts = ['a'.repeat(10), 'b'.repeat(10), 'c'.repeat(10), 'd'.repeat(40), 'e'.repeat(5)];
+
+    await Promise.all(batcher.submit(texts, { priority: 'background' }));
+
+    expect(provider.batches.map((b) => b.map((t) => t[0]).join(''))).toEqual(['ab', 'c', 'd', 'e']);
   });
 });

@@ -8,6 +8,16 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** Who waits on a text: a person (a query, a search, the embed API) or background vectorization. */
+export type EmbeddingPriority = 'interactive' | 'background';
+
+export interface SubmitOptions {
+  /** Who asks (a tenant id; '' when unknown): submitters of the same priority take turns. */
+  lane?: string;
+  /** `interactive` (the default) is served before any background text still queued. */
+  priority?: EmbeddingPriority;
+}
+
 export interface BatchReport {
   size: number;
   ms: number;
@@ -21,11 +31,17 @@ export interface BatchReport {
  * soon as a slot frees (so a busy model sees large batches); an idle provider starts a partial batch on the
  * next turn of the event loop (texts submitted in the same tick travel together, a lone caller does not wait);
  * with a slot free but other batches in flight (a remote gateway), a partial batch waits up to `waitMs` for company.
- * Texts wait in one lane per submitter (a tenant; '' for background work) and batches take from the lanes in
- * turn, so one submitter's thousand texts do not keep another's few waiting for many batches.
+ * Texts wait in one lane per submitter (a tenant) and batches take from the lanes in turn, so one submitter's
+ * thousand texts do not keep another's few waiting for many batches. Interactive texts (someone is waiting for an
+ * answer) have lanes of their own: a batch holds only interactive texts while any are queued, so a search waits at
+ * most for the batch already running, never behind a tenant's 100k-record backfill; background lanes (one per
+ * tenant) take turns in whatever batches are left.
  */
 export class EmbeddingBatcher {
-  private readonly lanes = new Map<string, Pending[]>();
+  private readonly lanes: Record<EmbeddingPriority, Map<string, Pending[]>> = {
+    interactive: new Map(),
+    background: new Map(),
+  };
   private size = 0;
   private inFlight = 0;
   private timer?: NodeJS.Timeout | NodeJS.Immediate;
@@ -38,15 +54,19 @@ export class EmbeddingBatcher {
   ) {}
 
   /** One promise per text, in order; each settles when the batch carrying its text does. */
-  submit(texts: string[], lane = ''): Promise<Float32Array>[] {
-    let queue = this.lanes.get(lane);
-    if (!queue) this.lanes.set(lane, (queue = []));
+  submit(
+    texts: string[],
+    { lane = '', priority = 'interactive' }: SubmitOptions = {},
+  ): Promise<Float32Array>[] {
+    const lanes = this.lanes[priority];
+    let queue = lanes.get(lane);
+    if (!queue) lanes.set(lane, (queue = []));
     const into = queue;
     const promises = texts.map(
       (text) => new Promise<Float32Array>((resolve, reject) => into.push({ text, resolve, reject })),
     );
     this.size += texts.length;
-    if (into.length === 0) this.lanes.delete(lane);
+    if (into.length === 0) lanes.delete(lane);
     this.schedule();
     return promises;
   }
@@ -55,17 +75,30 @@ export class EmbeddingBatcher {
     return this.size;
   }
 
-  /** Up to maxBatch texts, one from each lane in turn; a lane served last moves to the back. */
+  /**
+   * Up to maxBatch texts (and the provider's maxBatchChars) of one priority (interactive while any wait), one
+   * from each of its lanes in turn; a lane served last moves to the back.
+   */
   private take(): Pending[] {
+    const lanes = this.lanes.interactive.size > 0 ? this.lanes.interactive : this.lanes.background;
     const batch: Pending[] = [];
-    while (batch.length < this.maxBatch && this.size > 0) {
-      for (const lane of [...this.lanes.keys()]) {
-        const queue = this.lanes.get(lane)!;
-        batch.push(queue.shift()!);
+    let chars = 0;
+    const full = () => batch.length >= this.maxBatch || chars >= this.provider.maxBatchChars;
+    while (!full() && lanes.size > 0) {
+      for (const lane of [...lanes.keys()]) {
+        const queue = lanes.get(lane)!;
+        // The character budget is checked before adding, so a batch always takes at least one text.
+        if (batch.length > 0 && chars + queue[0].text.length > this.provider.maxBatchChars) {
+          chars = Number.POSITIVE_INFINITY;
+          break;
+        }
+        const next = queue.shift()!;
+        batch.push(next);
+        chars += next.text.length;
         this.size--;
-        this.lanes.delete(lane);
-        if (queue.length > 0) this.lanes.set(lane, queue);
-        if (batch.length >= this.maxBatch) break;
+        lanes.delete(lane);
+        if (queue.length > 0) lanes.set(lane, queue);
+        if (full()) break;
       }
     }
     return batch;

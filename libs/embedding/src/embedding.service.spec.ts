@@ -120,6 +120,14 @@ describe('EmbeddingService', () => {
     expect(provider.textsSeen).toBe(2);
   });
 
+  it('lets callers that can do without a vector carry on when the model fails', async () => {
+    provider.failures = [new Error('model crashed')];
+
+    await expect(service.embedOneOrNull('no vector', 'the test')).resolves.toBeNull();
+    const next = await service.embedOneOrNull('no vector', 'the test');
+    expect(next && norm(next.vector)).toBeCloseTo(1, 6);
+  });
+
   it('counts batches, texts and requests for the metrics module', async () => {
     await service.embedMany(['a', 'b', 'c']);
     await service.embedMany(['a']);

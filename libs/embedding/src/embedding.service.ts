@@ -2,7 +2,7 @@ import { ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
 import { RedisService } from '@app/database';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
-import { EmbeddingBatcher, type BatchReport } from './embedding-batcher';
+import { EmbeddingBatcher, type BatchReport, type SubmitOptions } from './embedding-batcher';
 import { EmbeddingCache } from './embedding-cache';
 import { EmbeddingException } from './embedding.exception';
 import type { EmbeddedText, EmbeddedTexts, EmbeddingStats } from './embedding.types';
@@ -118,8 +118,25 @@ export class EmbeddingService implements OnModuleInit, OnModuleDestroy {
     return { model, dimensions, vector: vectors[0] };
   }
 
-  /** `lane`: who asks (a tenant id), so the batcher serves callers in turn; background work shares ''. */
-  async embedMany(texts: string[], lane = ''): Promise<EmbeddedTexts> {
+  /**
+   * The text's vector, or null when the model cannot give one (not loaded yet, failed): for callers that can do
+   * without (a question's semantic-cache match, prompt examples, history), so an embedding fault never fails them.
+   * `purpose` names what goes on without it, in the log line.
+   */
+  async embedOneOrNull(text: string, purpose: string): Promise<EmbeddedText | null> {
+    try {
+      return await this.embedOne(text);
+    } catch (err) {
+      this.logger.warn(`Embedding failed, ${purpose} goes on without it: ${String(err)}`);
+      return null;
+    }
+  }
+
+  /**
+   * `lane`: who asks (a tenant id), so the batcher serves callers in turn; `priority: 'background'` for
+   * vectorization nobody is waiting on, which yields to interactive calls (the default).
+   */
+  async embedMany(texts: string[], queueing: SubmitOptions = {}): Promise<EmbeddedTexts> {
     const started = performance.now();
     for (const text of texts) {
       if (typeof text !== 'string' || text.trim() === '') {
@@ -165,7 +182,7 @@ export class EmbeddingService implements OnModuleInit, OnModuleDestroy {
       const uniqueKeys = [...toCompute.keys()];
       const submitted = this.batcher.submit(
         uniqueKeys.map((key) => inputs[toCompute.get(key)![0]]),
-        lane,
+        queueing,
       );
       this.counters.textsEmbedded += uniqueKeys.length;
       uniqueKeys.forEach((key, j) => {

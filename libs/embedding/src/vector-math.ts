@@ -14,6 +14,13 @@ export function toUnitVector(values: ArrayLike<number>, model: string): Float32A
   return out;
 }
 
+/** Dot product; the cosine similarity of two unit vectors (see toUnitVector). */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
 /** Cosine similarity; equals the dot product for unit vectors. */
 export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let dot = 0;

@@ -3,7 +3,7 @@ import { ENTITIES, type Entity } from '@app/common';
 import { AppConfig } from '@app/config';
 import { EmbeddingService } from '@app/embedding';
 import { VectorStore } from '@app/vector';
-import { RecordStore } from './record-store';
+import { RecordRepository } from './record.repository';
 import { ChangeOutboxRepository } from './outbox/change-outbox.repository';
 import { VectorizeService } from './vectorize.service';
 
@@ -26,7 +26,7 @@ export class BackfillService {
   private readonly logger = new Logger(BackfillService.name);
 
   constructor(
-    private readonly records: RecordStore,
+    private readonly records: RecordRepository,
     private readonly vectorizer: VectorizeService,
     private readonly embeddings: EmbeddingService,
     private readonly vectors: VectorStore,

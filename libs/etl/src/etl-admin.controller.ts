@@ -2,7 +2,7 @@ import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ENTITIES } from '@app/common';
 import { Access } from '@app/tenancy';
-import { RecordStore } from './record-store';
+import { RecordRepository } from './record.repository';
 import { ReconcilerService } from './reconciler.service';
 import { BackfillQueueService } from './backfill-queue.service';
 
@@ -12,7 +12,7 @@ import { BackfillQueueService } from './backfill-queue.service';
 export class EtlAdminController {
   constructor(
     private readonly queue: BackfillQueueService,
-    private readonly records: RecordStore,
+    private readonly records: RecordRepository,
     private readonly reconciler: ReconcilerService,
   ) {}
 

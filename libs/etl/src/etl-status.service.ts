@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ENTITIES, ErrorCode, type Entity } from '@app/common';
-import { PgPoolService } from '@app/database';
 import { EmbeddingService } from '@app/embedding';
 import type { BatchStatusDto } from './dto/ingest.dto';
+import { EtlBatchesRepository } from './etl-batches.repository';
 import { EtlException } from './etl.exception';
+import { RecordRepository } from './record.repository';
 
 export interface EntityStatus {
   records: number;
@@ -20,7 +21,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class EtlStatusService {
   constructor(
-    private readonly db: PgPoolService,
+    private readonly records: RecordRepository,
+    private readonly batches: EtlBatchesRepository,
     private readonly embeddings: EmbeddingService,
   ) {}
 
@@ -30,26 +32,13 @@ export class EtlStatusService {
     const model = this.embeddings.model;
     const entries = await Promise.all(
       ENTITIES.map(async (entity) => {
-        const { rows } = await this.db.pool.query<{
-          records: number;
-          vectorized: number;
-          failed: number;
-          lag: number | null;
-        }>(
-          `SELECT count(*)::int AS records,
-                  count(*) FILTER (WHERE ${this.done('$2')})::int AS vectorized,
-                  count(*) FILTER (WHERE vector_error IS NOT NULL AND NOT (${this.done('$2')}))::int AS failed,
-                  EXTRACT(EPOCH FROM now() - min(ingested_at) FILTER (WHERE vector_error IS NULL AND NOT (${this.done('$2')})))::float8 AS lag
-             FROM ${entity} WHERE tenant_id = $1`,
-          [tenantId, model],
-        );
-        const r = rows[0];
+        const r = await this.records.progress(tenantId, entity, model);
         const status: EntityStatus = {
           records: r.records,
           vectorized: r.vectorized,
           pending: r.records - r.vectorized - r.failed,
           failed: r.failed,
-          lagSeconds: Math.max(0, Math.round((r.lag ?? 0) * 10) / 10),
+          lagSeconds: Math.max(0, Math.round((r.lagSeconds ?? 0) * 10) / 10),
         };
         return [entity, status] as const;
       }),
@@ -59,33 +48,15 @@ export class EtlStatusService {
 
   async batch(tenantId: string, batchId: string): Promise<BatchStatusDto> {
     if (!UUID.test(batchId)) throw new EtlException(ErrorCode.VALIDATION_FAILED, 'batchId must be a UUID');
-    const { rows: batches } = await this.db.pool.query<{
-      entity: Entity;
-      accepted: number;
-      unchanged: number;
-    }>('SELECT entity, accepted, unchanged FROM etl_batches WHERE id = $1 AND tenant_id = $2', [
-      batchId,
-      tenantId,
-    ]);
-    const batch = batches[0];
+    const batch = await this.batches.find(tenantId, batchId);
     if (!batch) throw new EtlException(ErrorCode.NOT_FOUND, `Batch ${batchId} not found`);
-    const { rows } = await this.db.pool.query<{ written: number; embedded: number; failed: number }>(
-      `SELECT count(*)::int AS written,
-              count(*) FILTER (WHERE ${this.done('$3')})::int AS embedded,
-              count(*) FILTER (WHERE vector_error IS NOT NULL AND NOT (${this.done('$3')}))::int AS failed
-         FROM ${batch.entity} WHERE tenant_id = $1 AND last_batch_id = $2`,
-      [tenantId, batchId, this.embeddings.model],
-    );
-    const { written, embedded, failed } = rows[0];
+    const progress = await this.records.progress(tenantId, batch.entity, this.embeddings.model, batchId);
+    const { records: written, vectorized: embedded, failed } = progress;
     // Rows a later batch rewrote count as skipped here; they are that batch's work now.
     const skipped = batch.accepted - written;
     const pending = written - embedded - failed;
     const status =
       pending > 0 ? (embedded + failed > 0 ? 'running' : 'queued') : failed > 0 ? 'failed' : 'done';
     return { batchId, status, total: batch.accepted, embedded, skipped, failed, pending };
-  }
-
-  private done(modelParam: string): string {
-    return `vectorized_at IS NOT NULL AND vector_hash = content_hash AND embedding_model = ${modelParam}`;
   }
 }

@@ -1,10 +1,11 @@
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { AppConfig } from '@app/config';
 import { RedisService } from '@app/database';
 import { EmbeddingModule, EmbeddingService } from '@app/embedding';
 import { MetricsService } from '@app/metrics';
-import { VectorModule, VectorStore } from '@app/vector';
+import { VectorModule } from '@app/vector';
 import { ReadinessRegistry } from '@app/health';
 import { BackfillService } from './backfill.service';
 import { EtlAdminController } from './etl-admin.controller';
@@ -12,17 +13,17 @@ import { EtlController } from './etl.controller';
 import { EtlStatusService } from './etl-status.service';
 import { IngestService } from './ingest.service';
 import { BackfillJob } from './jobs/backfill.job';
+import { QueueWorkersShutdownService } from './jobs/queue-workers-shutdown.service';
 import { ChangeOutboxRepository } from './outbox/change-outbox.repository';
 import { OutboxConsumerService } from './outbox/outbox-consumer.service';
 import { BACKFILL_QUEUE } from './queue.constants';
 import { ReconcilerService } from './reconciler.service';
 import { RecordDeletionService } from './record-deletion.service';
-import { RecordStore } from './record-store';
+import { RecordRepository } from './record.repository';
+import { EtlBatchesRepository } from './etl-batches.repository';
 import { RecordValidator } from './record-validator';
 import { BackfillQueueService } from './backfill-queue.service';
 import { VectorizeService } from './vectorize.service';
-import { SearchController } from './search/search.controller';
-import { SearchService } from './search/search.service';
 
 /**
  * Ingestion (HTTP) and background vectorization: the database's change outbox for every write, BullMQ for
@@ -34,7 +35,6 @@ export class EtlModule implements OnModuleInit {
     private readonly queue: BackfillQueueService,
     private readonly metrics: MetricsService,
     private readonly readiness: ReadinessRegistry,
-    private readonly vectors: VectorStore,
     private readonly outbox: ChangeOutboxRepository,
     private readonly embeddings: EmbeddingService,
   ) {}
@@ -43,6 +43,7 @@ export class EtlModule implements OnModuleInit {
     return {
       module: EtlModule,
       imports: [
+        DiscoveryModule,
         EmbeddingModule,
         VectorModule,
         BullModule.forRootAsync({
@@ -60,9 +61,10 @@ export class EtlModule implements OnModuleInit {
         }),
         BullModule.registerQueue({ name: BACKFILL_QUEUE }),
       ],
-      controllers: opts.http ? [EtlController, EtlAdminController, SearchController] : [],
+      controllers: opts.http ? [EtlController, EtlAdminController] : [],
       providers: [
-        RecordStore,
+        RecordRepository,
+        EtlBatchesRepository,
         RecordValidator,
         IngestService,
         BackfillQueueService,
@@ -71,9 +73,8 @@ export class EtlModule implements OnModuleInit {
         EtlStatusService,
         RecordDeletionService,
         ReconcilerService,
-        SearchService,
         ChangeOutboxRepository,
-        ...(opts.workers ? [OutboxConsumerService, BackfillJob] : []),
+        ...(opts.workers ? [OutboxConsumerService, BackfillJob, QueueWorkersShutdownService] : []),
       ],
       exports: [IngestService, VectorizeService, EtlStatusService, BackfillQueueService],
     };
@@ -100,10 +101,6 @@ export class EtlModule implements OnModuleInit {
       };
     });
     this.metrics.registerEmbeddingInfo(() => ({ model: this.embeddings.model }));
-    this.readiness.register('vectorStore', async () => {
-      const { up, store, message } = await this.vectors.health();
-      return { up, store, ...(message ? { message } : {}) };
-    });
     this.readiness.register('queues', async () => {
       await this.queue.backfill.getJobCounts('waiting');
       return true;

@@ -4,14 +4,16 @@ import type { Entity } from '@app/common';
 import { PgPoolService } from '@app/database';
 import { MetricsService } from '@app/metrics';
 import type { IngestResultDto } from './dto/ingest.dto';
-import { RecordStore } from './record-store';
+import { EtlBatchesRepository } from './etl-batches.repository';
+import { RecordRepository } from './record.repository';
 import { RecordValidator } from './record-validator';
 
 @Injectable()
 export class IngestService {
   constructor(
     private readonly db: PgPoolService,
-    private readonly records: RecordStore,
+    private readonly records: RecordRepository,
+    private readonly batches: EtlBatchesRepository,
     private readonly validator: RecordValidator,
     private readonly metrics: MetricsService,
   ) {}
@@ -29,22 +31,18 @@ export class IngestService {
     const outcomes = await this.db.transaction(async (client) => {
       const written = rows.length ? await this.records.upsert(client, tenantId, entity, batchId, rows) : [];
       const changed = written.filter((w) => w.previousHash !== w.contentHash);
-      await client.query(
-        `INSERT INTO etl_batches (id, tenant_id, entity, total, accepted, queued, inserted, updated, unchanged, rejected)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [
-          batchId,
-          tenantId,
-          entity,
-          raw.length,
-          valid.length,
-          changed.length,
-          written.filter((w) => w.previousHash === null).length,
-          written.filter((w) => w.previousHash !== null).length,
-          valid.length - written.length,
-          rejected.length,
-        ],
-      );
+      await this.batches.insert(client, {
+        id: batchId,
+        tenantId,
+        entity,
+        total: raw.length,
+        accepted: valid.length,
+        queued: changed.length,
+        inserted: written.filter((w) => w.previousHash === null).length,
+        updated: written.filter((w) => w.previousHash !== null).length,
+        unchanged: valid.length - written.length,
+        rejected: rejected.length,
+      });
       return { written, changed };
     });
 

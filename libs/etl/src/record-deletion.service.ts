@@ -2,14 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { ErrorCode, type Entity } from '@app/common';
 import { VectorStore } from '@app/vector';
 import { EtlException } from './etl.exception';
-import { RecordStore } from './record-store';
+import { RecordRepository } from './record.repository';
 import { VectorizeService } from './vectorize.service';
 
 /** Deletes a record and then its vector; a worker racing the delete removes the vector it wrote (see VectorizeService). */
 @Injectable()
 export class RecordDeletionService {
   constructor(
-    private readonly records: RecordStore,
+    private readonly records: RecordRepository,
     private readonly vectors: VectorStore,
     private readonly vectorizer: VectorizeService,
   ) {}

@@ -4,7 +4,11 @@ import { EmbeddingService } from '@app/embedding';
 import { MetricsService } from '@app/metrics';
 import { VectorStore, type CollectionSpec, type VectorPoint } from '@app/vector';
 import { ENTITY_DEFINITIONS, type EntityDefinition } from './entities/entity-definition';
-import { RecordStore, type StoredRecord } from './record-store';
+import { VECTORIZE_JOB_SIZE } from './queue.constants';
+import { RecordRepository, type StoredRecord } from './record.repository';
+
+/** Records per embedding call within one vectorize: one model batch. */
+const EMBED_CHUNK = VECTORIZE_JOB_SIZE;
 
 /** What a change-outbox entry asks for (written by the business tables' triggers). */
 export type ChangeOp = 'embed' | 'payload' | 'delete';
@@ -27,7 +31,7 @@ export class VectorizeService {
   private readonly logger = new Logger(VectorizeService.name);
 
   constructor(
-    private readonly records: RecordStore,
+    private readonly records: RecordRepository,
     private readonly embeddings: EmbeddingService,
     private readonly vectors: VectorStore,
     private readonly metrics: MetricsService,
@@ -38,6 +42,11 @@ export class VectorizeService {
     return { entity, model: this.embeddings.model, dimensions: this.embeddings.dimensions };
   }
 
+  /**
+   * Embeds in chunks of one model batch, all submitted at once, and writes each chunk as soon as its vectors
+   * arrive: the model is already busy with the next chunk while this one is upserted and marked, so a large
+   * claim costs the model's time plus one chunk's writes, not the sum of both.
+   */
   async vectorize(tenantId: string, entity: Entity, externalIds: string[]): Promise<VectorizeOutcome> {
     const def = ENTITY_DEFINITIONS[entity];
     const spec = await this.collection(entity);
@@ -45,19 +54,50 @@ export class VectorizeService {
     // Deleted since they were queued: nothing to embed.
     const present = new Set(loaded.map((r) => r.externalId));
     const missing = externalIds.filter((id) => !present.has(id));
+    const chunks: StoredRecord[][] = [];
+    for (let i = 0; i < loaded.length; i += EMBED_CHUNK) chunks.push(loaded.slice(i, i + EMBED_CHUNK));
     const started = performance.now();
-    const { vectors, failed } = await this.embedIsolatingFailures(loaded.map((r) => def.embedText(r.fields)));
-    if (loaded.length > 0) {
+    const embedding = chunks.map((chunk) =>
+      this.embedIsolatingFailures(
+        tenantId,
+        chunk.map((r) => def.embedText(r.fields)),
+      ),
+    );
+    // Awaited in order below; a chunk failing while an earlier one is written must not go unhandled meanwhile.
+    for (const pending of embedding) pending.catch(() => undefined);
+
+    const outcome: VectorizeOutcome = { embedded: 0, skipped: missing.length, failed: [], missing };
+    for (const [k, chunk] of chunks.entries()) {
+      const { vectors, failed } = await embedding[k];
       // Counted here, where the worker embeds, so the tenant's performance figures include its records.
       this.metrics.recordEmbedding({
         model: spec.model,
-        texts: loaded.length,
+        texts: chunk.length,
         cacheHits: 0,
         latencyMs: performance.now() - started,
         tenantId,
       });
+      const written = await this.write(tenantId, entity, spec, chunk, vectors, failed);
+      outcome.embedded += written.embedded;
+      outcome.skipped += written.skipped;
+      outcome.failed.push(...written.failed);
     }
+    return outcome;
+  }
 
+  /**
+   * Upserts a chunk's vectors, then marks its records vectorized if their content is still what was embedded;
+   * records that failed to embed are marked failed.
+   */
+  private async write(
+    tenantId: string,
+    entity: Entity,
+    spec: CollectionSpec,
+    loaded: StoredRecord[],
+    vectors: (Float32Array | undefined)[],
+    failed: Map<number, string>,
+  ): Promise<Omit<VectorizeOutcome, 'missing'>> {
+    const def = ENTITY_DEFINITIONS[entity];
     const points: VectorPoint[] = [];
     const embedded: StoredRecord[] = [];
     const failures: VectorizeOutcome['failed'] = [];
@@ -87,12 +127,7 @@ export class VectorizeService {
         lagSeconds: marked.map((m) => m.lagSeconds),
       });
     }
-    return {
-      embedded: marked.length,
-      skipped: missing.length + (embedded.length - marked.length),
-      failed: failures,
-      missing,
-    };
+    return { embedded: marked.length, skipped: embedded.length - marked.length, failed: failures };
   }
 
   /**
@@ -186,12 +221,15 @@ export class VectorizeService {
    * alone. Infrastructure errors (model not loaded, gateway down) are rethrown for the job to retry.
    */
   private async embedIsolatingFailures(
+    tenantId: string,
     texts: string[],
   ): Promise<{ vectors: (Float32Array | undefined)[]; failed: Map<number, string> }> {
     const failed = new Map<number, string>();
     if (texts.length === 0) return { vectors: [], failed };
+    // Background: nobody waits on it, so searches and questions go first; tenants take turns among themselves.
+    const queueing = { lane: tenantId, priority: 'background' } as const;
     try {
-      return { vectors: (await this.embeddings.embedMany(texts)).vectors, failed };
+      return { vectors: (await this.embeddings.embedMany(texts, queueing)).vectors, failed };
     } catch (err) {
       if (isRetryable(err)) throw err;
       this.logger.warn(
@@ -201,7 +239,7 @@ export class VectorizeService {
     const vectors: (Float32Array | undefined)[] = [];
     for (const [i, text] of texts.entries()) {
       try {
-        vectors.push((await this.embeddings.embedMany([text])).vectors[0]);
+        vectors.push((await this.embeddings.embedMany([text], queueing)).vectors[0]);
       } catch (err) {
         if (isRetryable(err)) throw err;
         vectors.push(undefined);

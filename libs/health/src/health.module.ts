@@ -1,6 +1,6 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { PrismaService, RedisService } from '@app/database';
+import { PgPoolService, RedisService } from '@app/database';
 import { HealthController } from './health.controller';
 import { ReadinessRegistry } from './readiness.registry';
 
@@ -14,15 +14,12 @@ import { ReadinessRegistry } from './readiness.registry';
 export class HealthModule implements OnModuleInit {
   constructor(
     private readonly registry: ReadinessRegistry,
-    private readonly prisma: PrismaService,
+    private readonly pg: PgPoolService,
     private readonly redis: RedisService,
   ) {}
 
   onModuleInit(): void {
-    this.registry.register('postgres', async () => {
-      await this.prisma.$queryRaw`SELECT 1`;
-      return true;
-    });
+    this.registry.register('postgres', () => this.pg.ping());
     this.registry.register('redis', () => this.redis.ping());
   }
 }

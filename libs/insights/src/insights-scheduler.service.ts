@@ -18,8 +18,8 @@ import { InsightsService } from './insights.service';
  * one per tenant on a queue worked in order, so a tenant with much data delays others by one run, not more.
  */
 @Injectable()
-export class InsightsScheduler {
-  private readonly logger = new Logger(InsightsScheduler.name);
+export class InsightsSchedulerService {
+  private readonly logger = new Logger(InsightsSchedulerService.name);
   private readonly scheduled = new Set<string>();
 
   constructor(

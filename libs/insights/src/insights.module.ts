@@ -10,13 +10,15 @@ import { InsightMetricsService } from './insight-metrics.service';
 import { InsightsController } from './insights.controller';
 import { INSIGHT_ALERTS_QUEUE, INSIGHTS_QUEUE } from './insights.constants';
 import { InsightsRepository } from './insights.repository';
-import { InsightsScheduler } from './insights-scheduler.service';
+import { InsightsSchedulerService } from './insights-scheduler.service';
 import { InsightsService } from './insights.service';
 import { InsightAlertJob } from './jobs/insight-alert.job';
 import { InsightsJob } from './jobs/insights.job';
 import { MetricSeriesService } from './series/metric-series.service';
+import { SnapshotSeriesService } from './series/snapshot-series.service';
+import { InsightSnapshotsRepository } from './insight-snapshots.repository';
 import { InsightAlertsService } from './webhooks/insight-alerts.service';
-import { WebhookSender } from './webhooks/webhook-sender.service';
+import { WebhookSenderService } from './webhooks/webhook-sender.service';
 
 const ROLE = Symbol('INSIGHTS_ROLE');
 type Role = { http: boolean; workers: boolean };
@@ -41,7 +43,7 @@ export class InsightsModule implements OnApplicationBootstrap {
   private readonly logger = new Logger(InsightsModule.name);
 
   constructor(
-    private readonly scheduler: InsightsScheduler,
+    private readonly scheduler: InsightsSchedulerService,
     @Inject(ROLE) private readonly role: Role,
   ) {}
 
@@ -55,15 +57,17 @@ export class InsightsModule implements OnApplicationBootstrap {
         InsightsRepository,
         InsightMetricsService,
         MetricSeriesService,
+        InsightSnapshotsRepository,
+        SnapshotSeriesService,
         InsightDetectionService,
         InsightsService,
-        InsightsScheduler,
-        WebhookSender,
+        InsightsSchedulerService,
+        WebhookSenderService,
         InsightAlertsService,
         BacklogForecastService,
         ...(opts.workers ? [InsightsJob, InsightAlertJob] : []),
       ],
-      exports: [InsightsService, InsightDetectionService, WebhookSender],
+      exports: [InsightsService, InsightDetectionService, WebhookSenderService],
     };
   }
 

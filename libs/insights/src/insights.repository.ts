@@ -40,6 +40,31 @@ const COLUMNS = `id, tenant_id, metric, grain, dimension_name, dimension_value, 
   direction, observed, expected, expected_low, expected_high, deviations, volume, severity, summary, evidence_sql,
   status, detected_at, alerted_at`;
 
+/** The columns that say which series and window a finding is about (the unique key's). */
+const KEY_COLUMNS: [string, keyof InsightWrite][] = [
+  ['tenant_id', 'tenantId'],
+  ['metric', 'metric'],
+  ['grain', 'grain'],
+  ['dimension_name', 'dimensionName'],
+  ['dimension_value', 'dimensionValue'],
+  ['window_start', 'windowStart'],
+];
+/** The columns a detection writes about what it found: set on insert, replaced on a re-run or an extension. */
+const FINDING_COLUMNS: [string, keyof InsightWrite][] = [
+  ['kind', 'kind'],
+  ['window_end', 'windowEnd'],
+  ['direction', 'direction'],
+  ['observed', 'observed'],
+  ['expected', 'expected'],
+  ['expected_low', 'expectedLow'],
+  ['expected_high', 'expectedHigh'],
+  ['deviations', 'deviations'],
+  ['volume', 'volume'],
+  ['severity', 'severity'],
+  ['summary', 'summary'],
+  ['evidence_sql', 'evidenceSql'],
+];
+
 interface DbRow {
   id: string;
   tenant_id: string;
@@ -109,63 +134,29 @@ export class InsightsRepository {
    * A dismissed finding stays dismissed. `inserted` tells a new finding from a re-detected one.
    */
   async upsert(w: InsightWrite): Promise<{ row: InsightRow; inserted: boolean }> {
+    const columns = [...KEY_COLUMNS, ...FINDING_COLUMNS];
     const { rows } = await this.pg.pool.query<DbRow & { inserted: boolean }>(
-      `INSERT INTO insights (tenant_id, metric, grain, dimension_name, dimension_value, kind, window_start, window_end,
-         direction, observed, expected, expected_low, expected_high, deviations, volume, severity, summary, evidence_sql)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+      `INSERT INTO insights (${columns.map(([c]) => c).join(', ')})
+       VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})
        ON CONFLICT (tenant_id, metric, grain, dimension_name, dimension_value, window_start) DO UPDATE SET
-         kind = EXCLUDED.kind, window_end = EXCLUDED.window_end, direction = EXCLUDED.direction,
-         observed = EXCLUDED.observed, expected = EXCLUDED.expected, expected_low = EXCLUDED.expected_low,
-         expected_high = EXCLUDED.expected_high, deviations = EXCLUDED.deviations, volume = EXCLUDED.volume,
-         severity = EXCLUDED.severity, summary = EXCLUDED.summary, evidence_sql = EXCLUDED.evidence_sql,
-         updated_at = now()
+         ${FINDING_COLUMNS.map(([c]) => `${c} = EXCLUDED.${c}`).join(', ')}, updated_at = now()
        RETURNING ${COLUMNS}, (xmax = 0) AS inserted`,
-      [
-        w.tenantId,
-        w.metric,
-        w.grain,
-        w.dimensionName,
-        w.dimensionValue,
-        w.kind,
-        w.windowStart,
-        w.windowEnd,
-        w.direction,
-        w.observed,
-        w.expected,
-        w.expectedLow,
-        w.expectedHigh,
-        w.deviations,
-        w.volume,
-        w.severity,
-        w.summary,
-        w.evidenceSql,
-      ],
+      columns.map(([, field]) => w[field]),
     );
     return { row: toRow(rows[0]), inserted: rows[0].inserted };
   }
 
-  /** Extends an earlier finding that the new detection continues (its window start is kept). */
+  /**
+   * Extends an earlier finding that the new detection continues: its window start is kept, its end only
+   * grows, and every other finding column takes the new detection's value.
+   */
   async extend(tenantId: string, id: string, w: InsightWrite): Promise<InsightRow> {
+    const updated = FINDING_COLUMNS.filter(([c]) => c !== 'window_end');
     const { rows } = await this.pg.pool.query<DbRow>(
-      `UPDATE insights SET kind = $3, window_end = GREATEST(window_end, $4), observed = $5, expected = $6,
-         expected_low = $7, expected_high = $8, deviations = $9, volume = $10, severity = $11, summary = $12,
-         evidence_sql = $13, updated_at = now()
+      `UPDATE insights SET window_end = GREATEST(window_end, $3),
+         ${updated.map(([c], i) => `${c} = $${i + 4}`).join(', ')}, updated_at = now()
        WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
-      [
-        tenantId,
-        id,
-        w.kind,
-        w.windowEnd,
-        w.observed,
-        w.expected,
-        w.expectedLow,
-        w.expectedHigh,
-        w.deviations,
-        w.volume,
-        w.severity,
-        w.summary,
-        w.evidenceSql,
-      ],
+      [tenantId, id, w.windowEnd, ...updated.map(([, field]) => w[field])],
     );
     return toRow(rows[0]);
   }

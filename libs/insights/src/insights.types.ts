@@ -6,8 +6,11 @@ export type Severity = (typeof SEVERITIES)[number];
 
 export type Direction = 'up' | 'down';
 
-/** How a metric's values behave, which decides the noise floor of its scale. */
-export type MetricKind = 'count' | 'rate' | 'duration' | 'size';
+/**
+ * How a metric's values behave, which decides the noise floor of its scale. `level`: a stock read at a moment
+ * (work in progress), not events counted over a period — it moves by proportion and far less than counting noise.
+ */
+export type MetricKind = 'count' | 'rate' | 'duration' | 'size' | 'level';
 
 export interface InsightDimension {
   name: string;
@@ -23,6 +26,11 @@ export interface SeriesPoint {
   volume: number;
   /** For rates: the events counted in the numerator (failed deployments). */
   numerator?: number;
+  /**
+   * The period contains a day on which the tenant's activity is expected to be low (a holiday): it is left out
+   * of baselines and never produces a "dropped" finding.
+   */
+  holiday?: boolean;
 }
 
 export interface MetricSeries {
@@ -64,8 +72,12 @@ export interface DetectionOptions {
   minHistory: Record<Grain, number>;
   /** Periods of history the baseline is computed from. */
   baseline: Record<Grain, number>;
-  /** Longest run of recent periods tested as one level shift. */
+  /** Recent periods the level-shift CUSUM runs over (the baseline is learnt before them). */
   maxShiftPeriods: number;
+  /** CUSUM reference value k, in deviations: drift per period that is still taken as noise. */
+  shiftAllowance: number;
+  /** CUSUM decision interval h, in deviations: accumulated excess that makes a level shift. */
+  shiftDecision: number;
 }
 
 export const DEFAULT_DETECTION_OPTIONS: DetectionOptions = {
@@ -75,5 +87,7 @@ export const DEFAULT_DETECTION_OPTIONS: DetectionOptions = {
   minVolume: 5,
   minHistory: { day: 28, week: 8 },
   baseline: { day: 56, week: 26 },
-  maxShiftPeriods: 4,
+  maxShiftPeriods: 8,
+  shiftAllowance: 1,
+  shiftDecision: 6,
 };

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { EgressModule } from '@app/egress';
 import { IntegrationsController } from './integrations.controller';
+import { IntegrationsRepository } from './integrations.repository';
 import { IntegrationsService } from './integrations.service';
 import { SecretBox } from './secret-box';
 
@@ -8,7 +9,7 @@ import { SecretBox } from './secret-box';
 @Module({
   imports: [EgressModule],
   controllers: [IntegrationsController],
-  providers: [IntegrationsService, SecretBox],
+  providers: [IntegrationsRepository, IntegrationsService, SecretBox],
   exports: [IntegrationsService, SecretBox],
 })
 export class IntegrationsModule {}

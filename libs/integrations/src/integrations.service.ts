@@ -1,14 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Integration } from '@prisma/client';
-import { PrismaService } from '@app/database';
 import { ErrorCode } from '@app/common';
 import { EgressGuard } from '@app/egress';
 import type { IntegrationDto, IntegrationKind, PutIntegrationDto } from './dto/integration.dto';
 import { IntegrationsException } from './integrations.exception';
+import { IntegrationsRepository, type IntegrationRow } from './integrations.repository';
 import { SecretBox } from './secret-box';
 
 /** An integration with its secret decrypted, for the providers that call it. Never leaves the process. */
-export interface ResolvedIntegration extends Omit<Integration, 'apiKeyEncrypted'> {
+export interface ResolvedIntegration extends Omit<IntegrationRow, 'apiKeyEncrypted'> {
   apiKey?: string;
 }
 
@@ -21,7 +20,7 @@ export class IntegrationsService {
   private readonly logger = new Logger(IntegrationsService.name);
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly integrations: IntegrationsRepository,
     private readonly secrets: SecretBox,
     private readonly egress: EgressGuard,
   ) {}
@@ -50,35 +49,25 @@ export class IntegrationsService {
         ? {}
         : { apiKeyEncrypted: body.apiKey === null ? null : this.secrets.encrypt(body.apiKey) }),
     };
-    const row = await this.prisma.integration.upsert({
-      where: { tenantId_name: { tenantId, name } },
-      create: { tenantId, name, ...fields },
-      update: fields,
-    });
+    const row = await this.integrations.upsert(tenantId, name, fields);
     this.changed(tenantId);
     return this.toDto(row);
   }
 
   async list(tenantId: string): Promise<IntegrationDto[]> {
-    const rows = await this.prisma.integration.findMany({
-      where: { tenantId },
-      orderBy: [{ priority: 'asc' }, { name: 'asc' }],
-    });
+    const rows = await this.integrations.list(tenantId);
     return rows.map((r) => this.toDto(r));
   }
 
   async remove(tenantId: string, name: string): Promise<void> {
-    const { count } = await this.prisma.integration.deleteMany({ where: { tenantId, name } });
-    if (count === 0) throw new IntegrationsException(ErrorCode.NOT_FOUND, `Integration "${name}" not found`);
+    if (!(await this.integrations.remove(tenantId, name)))
+      throw new IntegrationsException(ErrorCode.NOT_FOUND, `Integration "${name}" not found`);
     this.changed(tenantId);
   }
 
   /** Enabled integrations of one kind with decrypted secrets, for provider construction. */
   async resolveEnabled(tenantId: string, kind: IntegrationKind): Promise<ResolvedIntegration[]> {
-    const rows = await this.prisma.integration.findMany({
-      where: { tenantId, kind, enabled: true },
-      orderBy: [{ priority: 'asc' }, { name: 'asc' }],
-    });
+    const rows = await this.integrations.list(tenantId, kind);
     const resolved: ResolvedIntegration[] = [];
     for (const { apiKeyEncrypted, ...rest } of rows) {
       try {
@@ -100,7 +89,7 @@ export class IntegrationsService {
     for (const listener of this.listeners) listener(tenantId);
   }
 
-  private toDto(row: Integration): IntegrationDto {
+  private toDto(row: IntegrationRow): IntegrationDto {
     return {
       name: row.name,
       kind: row.kind,

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { withTimeout } from '@app/common';
+import { LRUCache } from 'lru-cache';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AppConfig } from '@app/config';
 import { PerformanceStoreService } from './performance-store.service';
@@ -51,6 +52,8 @@ export class MetricsService {
   /** [] when tenant labels are off, so the label does not exist at all (not an empty value). */
   private readonly tenantLabels: string[];
   private readonly seenLabelValues = new Map<string, Set<string>>();
+  /** Hashed tenant labels: an HMAC per metric update costs more than the update itself. */
+  private readonly hashedTenants = new LRUCache<string, Record<string, string>>({ max: 10_000 });
   private readonly pending = new Set<Promise<void>>();
   private queueCollector?: QueueCollector;
   private embeddingInfo?: EmbeddingInfoProvider;
@@ -376,6 +379,7 @@ export class MetricsService {
 
   /** Waits for the background Redis writes issued so far (tests, graceful shutdown). */
   async flush(): Promise<void> {
+    await this.store.flush().catch(() => undefined);
     await Promise.all([...this.pending]);
   }
 
@@ -384,8 +388,15 @@ export class MetricsService {
     switch (this.tenantLabelMode) {
       case 'none':
         return {};
-      case 'hash':
-        return { tenant: this.config.hashLabel(tenantId) };
+      case 'hash': {
+        let label = this.hashedTenants.get(tenantId);
+        if (!label)
+          this.hashedTenants.set(
+            tenantId,
+            (label = Object.freeze({ tenant: this.config.hashLabel(tenantId) })),
+          );
+        return label;
+      }
       case 'allowlist':
         return { tenant: this.allowlist.has(tenantId) ? tenantId : 'other' };
     }

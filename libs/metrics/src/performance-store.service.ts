@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { ChainableCommander } from 'ioredis';
 import { RedisService } from '@app/database';
 import { QUERY_ROUTES, type ProviderCallRecord, type QueryRecord, type QueryRoute } from './metrics.types';
@@ -22,6 +22,20 @@ export type ProviderFigure = (typeof PROVIDER_FIGURES)[number];
 /** HINCRBY takes integers only, and a counter must not go down. */
 const count = (value: number): number => (Number.isFinite(value) && value > 0 ? Math.round(value) : 0);
 
+/**
+ * Queries recorded in this process are written together at most this long after the first of them (or sooner,
+ * see FLUSH_EVENTS): one pipeline per batch instead of one per answer, which at cached-answer rates cost more
+ * than the answer. Another pod sees the figures this much later; this pod's own reads write them first.
+ */
+export const FLUSH_MS = 100;
+const FLUSH_EVENTS = 500;
+
+/** Query figures of one tenant not written yet: counter increments and latency samples, oldest first. */
+interface PendingTenant {
+  counters: Map<string, number>;
+  latencyMs: Map<QueryRoute, number[]>;
+}
+
 export interface StoredFigures {
   counters: Map<string, number>;
   latencyMs: Record<QueryRoute, number[]>;
@@ -33,24 +47,45 @@ export interface StoredFigures {
  * failure means.
  */
 @Injectable()
-export class PerformanceStoreService {
+export class PerformanceStoreService implements OnModuleDestroy {
+  private pending = new Map<string, PendingTenant>();
+  private pendingEvents = 0;
+  /** Settles when the batch being collected has been written (rejects when that write failed). */
+  private batch: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private startBatch: () => void = () => undefined;
+
   constructor(private readonly redis: RedisService) {}
 
+  /** Settles once the query's figures are in Redis, with the other queries of its batch (FLUSH_MS). */
   recordQuery(tenantId: string, q: QueryRecord): Promise<void> {
-    const counters = this.countersKey(tenantId);
-    const p = this.redis.client.pipeline();
-    p.sadd(this.tenantsKey(), tenantId);
-    p.hincrby(counters, FIELD.route(q.route), 1);
+    let t = this.pending.get(tenantId);
+    if (!t) this.pending.set(tenantId, (t = { counters: new Map(), latencyMs: new Map() }));
+    const bump = (field: string) => t.counters.set(field, (t.counters.get(field) ?? 0) + 1);
+    bump(FIELD.route(q.route));
     if (q.cacheKind) {
-      p.hincrby(counters, FIELD.cacheHits, 1);
-      p.hincrby(counters, FIELD.cacheKind(q.cacheKind), 1);
+      bump(FIELD.cacheHits);
+      bump(FIELD.cacheKind(q.cacheKind));
     } else {
-      p.hincrby(counters, FIELD.cacheMisses, 1);
+      bump(FIELD.cacheMisses);
     }
-    const latency = this.latencyKey(tenantId, q.route);
-    p.lpush(latency, String(q.latencyMs));
-    p.ltrim(latency, 0, LATENCY_SAMPLES - 1);
-    return this.exec(p);
+    const samples = t.latencyMs.get(q.route);
+    if (samples) samples.push(q.latencyMs);
+    else t.latencyMs.set(q.route, [q.latencyMs]);
+    const written = this.scheduled();
+    if (++this.pendingEvents >= FLUSH_EVENTS) this.startBatch();
+    return written;
+  }
+
+  /** Writes the queries recorded so far now; settles when they are in Redis. */
+  async flush(): Promise<void> {
+    const written = this.batch;
+    this.startBatch();
+    await written;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.flush().catch(() => undefined);
   }
 
   recordProviderCall(tenantId: string, c: ProviderCallRecord): Promise<void> {
@@ -83,6 +118,8 @@ export class PerformanceStoreService {
 
   /** One tenant's figures, or every tenant's summed (samples pooled) for 'all'. */
   async read(scope: string): Promise<StoredFigures> {
+    // This pod's own queries are part of what it reports, as they were when each was written at once.
+    await this.flush().catch(() => undefined);
     const all = scope === 'all';
     const tenants = all ? await this.redis.client.smembers(this.tenantsKey()) : [scope];
     const p = this.redis.client.pipeline();
@@ -110,6 +147,44 @@ export class PerformanceStoreService {
     }
     if (all) figures.counters.set(FIELD.textsEmbedded, Number((results[i] as string | null) ?? 0));
     return figures;
+  }
+
+  /** The write of the batch being collected, started FLUSH_MS after its first query (or by startBatch). */
+  private scheduled(): Promise<void> {
+    if (this.batch) return this.batch;
+    this.batch = new Promise<void>((resolve, reject) => {
+      this.startBatch = () => {
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = null;
+        this.batch = null;
+        this.startBatch = () => undefined;
+        this.writeBatch().then(resolve, reject);
+      };
+    });
+    // Nobody may be waiting for it: a failure is the callers' to count (MetricsService), never unhandled.
+    this.batch.catch(() => undefined);
+    this.timer = setTimeout(() => this.startBatch(), FLUSH_MS);
+    this.timer.unref();
+    return this.batch;
+  }
+
+  private writeBatch(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    this.pendingEvents = 0;
+    const p = this.redis.client.pipeline();
+    p.sadd(this.tenantsKey(), ...batch.keys());
+    for (const [tenantId, t] of batch) {
+      const counters = this.countersKey(tenantId);
+      for (const [field, n] of t.counters) p.hincrby(counters, field, n);
+      for (const [route, samples] of t.latencyMs) {
+        const latency = this.latencyKey(tenantId, route);
+        // LPUSH pushes its values in order: the newest sample ends up first, as one LPUSH per query left it.
+        p.lpush(latency, ...samples.slice(-LATENCY_SAMPLES).map(String));
+        p.ltrim(latency, 0, LATENCY_SAMPLES - 1);
+      }
+    }
+    return this.exec(p);
   }
 
   private async exec(p: ChainableCommander): Promise<void> {

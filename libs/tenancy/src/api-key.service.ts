@@ -2,8 +2,9 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AppConfig } from '@app/config';
-import { DatabaseEvents, DB_CHANNELS, PrismaService } from '@app/database';
+import { DatabaseEventsService, DB_CHANNELS } from '@app/database';
 import { ErrorCode } from '@app/common';
+import { ApiKeyRepository } from './api-key.repository';
 import { TenancyException } from './tenancy.exception';
 
 export interface ResolvedKey {
@@ -32,9 +33,9 @@ export class ApiKeyService implements OnModuleInit {
   private notices = 0;
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly keys: ApiKeyRepository,
     private readonly config: AppConfig,
-    private readonly events: DatabaseEvents,
+    private readonly events: DatabaseEventsService,
   ) {}
 
   onModuleInit(): void {
@@ -52,18 +53,14 @@ export class ApiKeyService implements OnModuleInit {
   async create(tenantId: string): Promise<{ id: string; apiKey: string }> {
     const prefix = randomBytes(9).toString('base64url').replace(/[-_]/g, 'x').slice(0, 12);
     const apiKey = `pulse_${prefix}_${randomBytes(32).toString('base64url')}`;
-    const row = await this.prisma.apiKey.create({ data: { tenantId, prefix, hash: this.hash(apiKey) } });
-    return { id: row.id, apiKey };
+    const id = await this.keys.insert(tenantId, prefix, this.hash(apiKey));
+    return { id, apiKey };
   }
 
   async revoke(keyId: string): Promise<void> {
-    const result = await this.prisma.apiKey.updateMany({
-      where: { id: keyId, revokedAt: null },
-      data: { revokedAt: new Date() },
-    });
-    if (result.count === 0) {
-      const exists = await this.prisma.apiKey.count({ where: { id: keyId } });
-      if (!exists) throw new TenancyException(ErrorCode.NOT_FOUND, `API key ${keyId} not found`);
+    if (!(await this.keys.revoke(keyId))) {
+      if (!(await this.keys.exists(keyId)))
+        throw new TenancyException(ErrorCode.NOT_FOUND, `API key ${keyId} not found`);
     }
     for (const [key, value] of this.verified.entries()) if (value.keyId === keyId) this.verified.delete(key);
   }
@@ -75,14 +72,11 @@ export class ApiKeyService implements OnModuleInit {
     const notices = this.notices;
     const match = KEY_PATTERN.exec(apiKey);
     if (!match) throw new TenancyException(ErrorCode.UNAUTHORIZED, 'Invalid API key');
-    const row = await this.prisma.apiKey.findUnique({
-      where: { prefix: match[1] },
-      include: { tenant: true },
-    });
+    const row = await this.keys.findByPrefix(match[1]);
     if (!row || row.revokedAt || !this.matches(apiKey, row.hash)) {
       throw new TenancyException(ErrorCode.UNAUTHORIZED, 'Invalid or revoked API key');
     }
-    const resolved = { keyId: row.id, tenantId: row.tenantId, tenantSlug: row.tenant.slug };
+    const resolved = { keyId: row.id, tenantId: row.tenantId, tenantSlug: row.tenantSlug };
     if (notices === this.notices) this.verified.set(apiKey, resolved);
     this.touch(row.id);
     return resolved;
@@ -92,9 +86,7 @@ export class ApiKeyService implements OnModuleInit {
     const now = Date.now();
     if (now - (this.lastUsedWritten.get(keyId) ?? 0) < LAST_USED_WRITE_INTERVAL_MS) return;
     this.lastUsedWritten.set(keyId, now);
-    void this.prisma.apiKey
-      .update({ where: { id: keyId }, data: { lastUsedAt: new Date(now) } })
-      .catch(() => undefined);
+    void this.keys.touch(keyId, new Date(now)).catch(() => undefined);
   }
 
   private hash(apiKey: string): string {

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma } from '@prisma/client';
-import { PrismaService } from '@app/database';
 import { ErrorCode } from '@app/common';
 import { ApiKeyService } from './api-key.service';
 import { TenancyException } from './tenancy.exception';
+import { TenantRepository, type TenantRow } from './tenant.repository';
 
 export interface CreatedTenant {
   id: string;
@@ -12,22 +11,23 @@ export interface CreatedTenant {
   apiKey: string;
 }
 
+/** PostgreSQL's unique_violation: here, the tenants' slug. */
+const UNIQUE_VIOLATION = '23505';
+
 @Injectable()
 export class TenantService {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly tenants: TenantRepository,
     private readonly apiKeys: ApiKeyService,
   ) {}
 
   async create(input: { slug: string; name: string; monthlyBudgetUsd?: number }): Promise<CreatedTenant> {
     try {
-      const tenant = await this.prisma.tenant.create({
-        data: { slug: input.slug, name: input.name, monthlyBudgetUsd: input.monthlyBudgetUsd },
-      });
+      const tenant = await this.tenants.create(input);
       const { apiKey } = await this.apiKeys.create(tenant.id);
       return { id: tenant.id, slug: tenant.slug, name: tenant.name, apiKey };
     } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
+      if ((err as { code?: unknown }).code === UNIQUE_VIOLATION) {
         throw new TenancyException(ErrorCode.CONFLICT, `A tenant with slug "${input.slug}" already exists`);
       }
       throw err;
@@ -35,23 +35,32 @@ export class TenantService {
   }
 
   async list() {
-    const tenants = await this.prisma.tenant.findMany({ orderBy: { createdAt: 'asc' } });
+    const tenants = await this.tenants.list();
     return tenants.map((t) => ({
       id: t.id,
       slug: t.slug,
       name: t.name,
-      monthlyBudgetUsd: t.monthlyBudgetUsd === null ? null : Number(t.monthlyBudgetUsd),
+      monthlyBudgetUsd: t.monthlyBudgetUsd,
       createdAt: t.createdAt.toISOString(),
     }));
   }
 
-  async findBySlug(slug: string) {
-    return this.prisma.tenant.findUnique({ where: { slug } });
+  async findBySlug(slug: string): Promise<TenantRow | null> {
+    return this.tenants.findBySlug(slug);
+  }
+
+  async exists(tenantId: string): Promise<boolean> {
+    return this.tenants.exists(tenantId);
+  }
+
+  /** The tenant's monthly LLM budget in USD; null when none is set. */
+  async monthlyBudgetUsd(tenantId: string): Promise<number | null> {
+    return this.tenants.monthlyBudgetUsd(tenantId);
   }
 
   async issueKey(tenantId: string): Promise<{ id: string; apiKey: string }> {
-    const exists = await this.prisma.tenant.count({ where: { id: tenantId } });
-    if (!exists) throw new TenancyException(ErrorCode.NOT_FOUND, `Tenant ${tenantId} not found`);
+    if (!(await this.tenants.exists(tenantId)))
+      throw new TenancyException(ErrorCode.NOT_FOUND, `Tenant ${tenantId} not found`);
     return this.apiKeys.create(tenantId);
   }
 }

@@ -6,3 +6,4 @@ export * from './throttling.module';
 export * from './dto/tenant-limits.dto';
 export * from './daily-quota.service';
 export * from './fair-scheduler';
+export * from './rate-limit.hook';

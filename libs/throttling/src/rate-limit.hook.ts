@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
 import { MetricsService } from '@app/metrics';
-import { CredentialResolver, bearerToken } from '@app/tenancy';
+import { CredentialResolver } from '@app/tenancy';
 import { DailyQuotaService } from './daily-quota.service';
 import { FairScheduler } from './fair-scheduler';
 import { RateLimitService } from './rate-limit.service';
@@ -15,16 +15,28 @@ import { TenantLimitsService, type QuotaKind } from './tenant-limits.service';
 /** Route classes whose requests are expensive enough to be scheduled fairly between tenants. */
 const SCHEDULED: readonly RouteClass[] = ['query', 'search', 'embed'];
 
+/** What a request hook is handed to go on (Fastify's `done`). */
+type HookDone = (err?: Error) => void;
+
+/** The part of Nest's FastifyAdapter used here: its own first request hook, ahead of Nest middleware. */
+export interface FirstRequestHookHost {
+  setOnRequestHook(hook: (request: FastifyRequest, reply: FastifyReply, done: HookDone) => void): void;
+}
+
 /**
- * Enforces the per-tenant rate limits in a Fastify onRequest hook: after routing, before the body is read,
- * parsed or validated, so a rejected request costs a cached key lookup and (at most) one Redis call.
- * Accepted expensive requests then wait for a fair-share slot of this process (FairScheduler).
- * Requests without a valid credential pass through to the AuthGuard, which answers 401.
+ * Enforces the per-tenant rate limits in the first request hook: after routing, before Nest middleware (request
+ * context, request logger) and before the body is read, parsed or validated, so a rejected request costs a
+ * cached key lookup, at most one Redis call and no log line. Accepted expensive requests then wait for a
+ * fair-share slot of this process (FairScheduler). Requests without a valid credential pass through to the
+ * AuthGuard, which answers 401.
  */
 @Injectable()
 export class RateLimitHook {
   private readonly schedulers = new Map<RouteClass, FairScheduler>();
   private readonly rejectDelayMaxMs: number;
+  /** Refused requests being held before their 429, per route class and tenant. */
+  private readonly held = new Map<string, number>();
+  private withHeaders: (request: FastifyRequest, reply: FastifyReply) => void = () => undefined;
 
   constructor(
     config: AppConfig,
@@ -39,13 +51,31 @@ export class RateLimitHook {
     for (const cls of SCHEDULED)
       this.schedulers.set(cls, new FairScheduler(total, perTenant, queuePerTenant));
     this.rejectDelayMaxMs = config.rateLimits.rejectDelayMaxMs;
-    // Registered while the app is built, before Nest mounts its middleware (request context, request logger)
-    // at init: a refused request skips them. Worker processes have no Fastify instance and skip this.
+    // Worker processes have no Fastify instance and skip this.
     const instance = adapterHost.httpAdapter?.getInstance<FastifyInstance | undefined>();
     if (typeof instance?.addHook !== 'function') return;
-    instance.addHook('onRequest', (request, reply) => this.check(request, reply));
     // Quotas count questions and texts, which are only known once the body is parsed.
     instance.addHook('preHandler', (request, reply) => this.checkQuota(request, reply));
+  }
+
+  /**
+   * Puts the limits in the adapter's first request hook. Nest registers its middleware (as a Fastify plugin)
+   * before any provider exists, so a hook added from here would run after it. `withHeaders` adds what every
+   * response carries (the security headers, whose own hook comes later) to a refusal sent this early.
+   */
+  install(
+    adapter: FirstRequestHookHost,
+    withHeaders: (request: FastifyRequest, reply: FastifyReply) => void,
+  ): void {
+    this.withHeaders = withHeaders;
+    adapter.setOnRequestHook((request, reply, done) => {
+      this.check(request, reply).then(
+        () => {
+          if (!reply.sent) done();
+        },
+        (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+      );
+    });
   }
 
   private async checkQuota(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -53,7 +83,7 @@ export class RateLimitHook {
     if (!demand) return;
     let tenantId: string | undefined;
     try {
-      tenantId = (await this.credentials.resolve(bearerToken(request))).tenantId;
+      tenantId = (await this.credentials.resolveRequest(request)).tenantId;
     } catch {
       return;
     }
@@ -76,7 +106,7 @@ export class RateLimitHook {
     if (!routeClass) return;
     let tenantId: string | undefined;
     try {
-      const caller = await this.credentials.resolve(bearerToken(request));
+      const caller = await this.credentials.resolveRequest(request);
       tenantId = caller.tenantId;
     } catch {
       return;
@@ -86,7 +116,7 @@ export class RateLimitHook {
     await this.schedule(request, reply, routeClass, tenantId);
   }
 
-  /** Counts the request against its tenant's limit; false when it was refused (the 429 is sent). */
+  /** Takes a token from the tenant's bucket; false when it was refused (the 429 is sent). */
   private async limit(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -96,10 +126,23 @@ export class RateLimitHook {
   ): Promise<boolean> {
     const windowS = this.limits.windowS;
     const decision = await this.rates.consume(routeClass, tenantId ?? 'admin', limit, windowS);
-    // A refused request is answered when its window is about to reset (at most rejectDelayMaxMs): a client that
-    // retries at once, ignoring Retry-After, then costs one cheap response per window instead of a busy loop.
-    const delayMs = decision.allowed ? 0 : Math.min(decision.resetMs, this.rejectDelayMaxMs);
-    if (delayMs > 0) await sleep(delayMs);
+    // A refused request is held before its 429 (at most rejectDelayMaxMs): the first until the bucket's next
+    // token, each further one of this tenant one refill interval longer, as if they queued for tokens. A client
+    // that retries at once, ignoring Retry-After, then gets about one refusal per refill per connection instead
+    // of a busy loop, and a flood's refusals are spread out rather than answered together.
+    let delayMs = 0;
+    if (!decision.allowed) {
+      const heldKey = `${routeClass}:${tenantId ?? 'admin'}`;
+      const ahead = this.held.get(heldKey) ?? 0;
+      delayMs = Math.min(this.rejectDelayMaxMs, decision.resetMs + (ahead * windowS * 1000) / limit);
+      if (delayMs > 0) {
+        this.held.set(heldKey, ahead + 1);
+        await sleep(delayMs);
+        const left = (this.held.get(heldKey) ?? 1) - 1;
+        if (left > 0) this.held.set(heldKey, left);
+        else this.held.delete(heldKey);
+      }
+    }
     const resetS = Math.max(1, Math.ceil((decision.resetMs - delayMs) / 1000));
     void reply.headers({
       'ratelimit-limit': decision.limit,
@@ -141,10 +184,14 @@ export class RateLimitHook {
       return;
     }
     const slot: { release?: () => void; closed: boolean } = { closed: false };
-    reply.raw.once('close', () => {
+    const onClose = () => {
       slot.closed = true;
       slot.release?.();
-    });
+    };
+    reply.raw.once('close', onClose);
+    // A client that left while the limits were checked has had its 'close' already: without this its slot
+    // would never be released, and after `perTenant` such leaks the tenant's next request would wait forever.
+    if (reply.raw.destroyed || request.raw.socket?.destroyed === true) onClose();
     const waited = ticket.queued ? this.metrics.recordQueued(routeClass, tenantId) : undefined;
     slot.release = await ticket.ready;
     waited?.();
@@ -158,6 +205,7 @@ export class RateLimitHook {
     message: string,
     details: Record<string, unknown>,
   ): Promise<void> {
+    this.withHeaders(request, reply);
     await reply
       .code(429)
       .header('retry-after', retryAfterS)

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { TenantLimits } from '@prisma/client';
 import { LRUCache } from 'lru-cache';
 import { ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
-import { PrismaService } from '@app/database';
+import { TenantService } from '@app/tenancy';
 import type { PutTenantLimitsDto, TenantLimitsDto } from './dto/tenant-limits.dto';
 import { ROUTE_CLASSES, type RouteClass } from './route-class';
+import { TenantLimitsRepository, type TenantLimitsRow } from './tenant-limits.repository';
 import { ThrottlingException } from './throttling.exception';
 
 /** How long a pod reuses a tenant's limits: an override made on another pod applies within this time. */
@@ -24,13 +24,14 @@ const QUOTA_FIELDS = Object.values(QUOTA_COLUMN);
 /** Rate limits in force per tenant: the configured defaults with the tenant's overrides on top. */
 @Injectable()
 export class TenantLimitsService {
-  private readonly cache = new LRUCache<string, Promise<TenantLimits | { none: true }>>({
+  private readonly cache = new LRUCache<string, Promise<TenantLimitsRow | { none: true }>>({
     max: 50_000,
     ttl: CACHE_TTL_MS,
   });
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly limits: TenantLimitsRepository,
+    private readonly tenants: TenantService,
     private readonly config: AppConfig,
   ) {}
 
@@ -54,12 +55,10 @@ export class TenantLimitsService {
     };
   }
 
-  private async row(tenantId: string): Promise<TenantLimits | null> {
+  private async row(tenantId: string): Promise<TenantLimitsRow | null> {
     let cached = this.cache.get(tenantId);
     if (!cached) {
-      const loading = this.prisma.tenantLimits
-        .findUnique({ where: { tenantId } })
-        .then((row) => row ?? { none: true as const });
+      const loading = this.limits.find(tenantId).then((row) => row ?? { none: true as const });
       loading.catch(() => this.cache.delete(tenantId));
       this.cache.set(tenantId, loading);
       cached = loading;
@@ -70,7 +69,7 @@ export class TenantLimitsService {
 
   async get(tenantId: string): Promise<TenantLimitsDto> {
     await this.assertTenant(tenantId);
-    return this.toDto(tenantId, await this.prisma.tenantLimits.findUnique({ where: { tenantId } }));
+    return this.toDto(tenantId, await this.limits.find(tenantId));
   }
 
   async put(tenantId: string, body: PutTenantLimitsDto): Promise<TenantLimitsDto> {
@@ -78,28 +77,24 @@ export class TenantLimitsService {
     const fields: Partial<Record<RouteClass | (typeof QUOTA_FIELDS)[number], number | null>> = {};
     for (const key of [...ROUTE_CLASSES, ...QUOTA_FIELDS])
       if (body[key] !== undefined) fields[key] = body[key];
-    const row = await this.prisma.tenantLimits.upsert({
-      where: { tenantId },
-      create: { tenantId, ...fields },
-      update: fields,
-    });
+    const row = await this.limits.upsert(tenantId, fields);
     this.cache.delete(tenantId);
     return this.toDto(tenantId, row);
   }
 
   private async assertTenant(tenantId: string): Promise<void> {
-    const exists = await this.prisma.tenant.count({ where: { id: tenantId } });
-    if (!exists) throw new ThrottlingException(ErrorCode.NOT_FOUND, `Tenant ${tenantId} not found`);
+    if (!(await this.tenants.exists(tenantId)))
+      throw new ThrottlingException(ErrorCode.NOT_FOUND, `Tenant ${tenantId} not found`);
   }
 
-  private effective(row: TenantLimits | null): ClassLimits {
+  private effective(row: TenantLimitsRow | null): ClassLimits {
     const defaults = this.config.rateLimits.perClass;
     const limits = { ...defaults };
     for (const cls of ROUTE_CLASSES) limits[cls] = row?.[cls] ?? defaults[cls];
     return limits;
   }
 
-  private toDto(tenantId: string, row: TenantLimits | null): TenantLimitsDto {
+  private toDto(tenantId: string, row: TenantLimitsRow | null): TenantLimitsDto {
     const overrides: TenantLimitsDto['overrides'] = {};
     for (const key of [...ROUTE_CLASSES, ...QUOTA_FIELDS]) {
       const value = row?.[key];

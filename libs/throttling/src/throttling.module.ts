@@ -4,6 +4,7 @@ import { DailyQuotaService, QUOTA_CLOCK, systemClock } from './daily-quota.servi
 import { RateLimitHook } from './rate-limit.hook';
 import { RateLimitService } from './rate-limit.service';
 import { TenantLimitsController } from './tenant-limits.controller';
+import { TenantLimitsRepository } from './tenant-limits.repository';
 import { TenantLimitsService } from './tenant-limits.service';
 
 /**
@@ -15,6 +16,7 @@ import { TenantLimitsService } from './tenant-limits.service';
   providers: [
     RateLimitHook,
     RateLimitService,
+    TenantLimitsRepository,
     TenantLimitsService,
     DailyQuotaService,
     { provide: QUOTA_CLOCK, useValue: systemClock },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AppConfig, ConfigValidationError } from '@app/config';
+import { ReadinessRegistry } from '@app/health';
 import { EmbeddedVectorStoreAdapter } from './adapters/embedded-vector-store.adapter';
 import { QdrantVectorStoreAdapter } from './adapters/qdrant-vector-store.adapter';
 import { VectorStore } from './ports/vector-store.port';
@@ -69,6 +70,26 @@ describe('VectorModule', () => {
     const embedded = await boot({ QDRANT_URL: 'http://127.0.0.1:1', VECTOR_STORE: 'embedded' });
     expect(embedded.get(VectorStore)).toBeInstanceOf(EmbeddedVectorStoreAdapter);
     await embedded.close();
+  });
+
+  it('reports the store to readiness when the HealthModule is loaded', async () => {
+    @Module({})
+    class TestReadinessModule {}
+    const readiness: DynamicModule = {
+      module: TestReadinessModule,
+      global: true,
+      providers: [ReadinessRegistry],
+      exports: [ReadinessRegistry],
+    };
+    const config = new AppConfig({ ...baseEnv, DATA_DIR: dataDir });
+    const app = await Test.createTestingModule({
+      imports: [configModule(config), readiness, VectorModule],
+    }).compile();
+    await app.init();
+    const checks = new Map(app.get(ReadinessRegistry).entries());
+    expect([...checks.keys()]).toEqual(['vectorStore']);
+    expect(await checks.get('vectorStore')!()).toEqual({ up: true, store: 'embedded' });
+    await app.close();
   });
 
   it('refuses to boot with an unknown store or Qdrant without a URL', () => {

@@ -1,5 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit, Optional } from '@nestjs/common';
 import { AppConfig } from '@app/config';
+import { ReadinessRegistry } from '@app/health';
 import { EmbeddedVectorStoreAdapter } from './adapters/embedded-vector-store.adapter';
 import { QdrantVectorStoreAdapter } from './adapters/qdrant-vector-store.adapter';
 import { VectorStore } from './ports/vector-store.port';
@@ -27,9 +28,24 @@ export function createVectorStore(config: AppConfig): VectorStore {
   }
 }
 
-/** Provides the VectorStore port, backed by the adapter VECTOR_STORE names (embedded unless QDRANT_URL is set). */
+/**
+ * Provides the VectorStore port, backed by the adapter VECTOR_STORE names (embedded unless QDRANT_URL is set),
+ * and reports the store as "vectorStore" to readiness when the HealthModule is loaded.
+ */
 @Module({
   providers: [{ provide: VectorStore, useFactory: createVectorStore, inject: [AppConfig] }],
   exports: [VectorStore],
 })
-export class VectorModule {}
+export class VectorModule implements OnModuleInit {
+  constructor(
+    private readonly vectors: VectorStore,
+    @Optional() private readonly readiness?: ReadinessRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.readiness?.register('vectorStore', async () => {
+      const { up, store, message } = await this.vectors.health();
+      return { up, store, ...(message ? { message } : {}) };
+    });
+  }
+}

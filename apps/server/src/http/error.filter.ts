@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { errorCodes, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AppException, ErrorCode } from '@app/common';
+import { isDatabaseUnavailable } from '@app/database';
 import { statusOf } from './error-status';
 
 interface ErrorBody {
@@ -55,13 +56,6 @@ function fromHttpException(err: HttpException): [ErrorCode, string, unknown?] {
 
 /** SQLSTATEs of a string PostgreSQL cannot store (NUL, an invalid byte sequence): the caller's input, not a bug. */
 const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
-/** Connection exceptions (class 08), a terminated backend or a server not accepting connections yet. */
-const PG_UNAVAILABLE = /^(08...|57P0[1-3]|53300)$/;
-/** Socket-level failures and the driver/pool messages for a lost connection. */
-const NODE_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
-const UNAVAILABLE_MESSAGE =
-  /Connection terminated|terminating connection|Connection is closed|connect ECONNREFUSED|Client has encountered a connection error|timeout exceeded when trying to connect|MaxRetriesPerRequest|Stream isn't writeable/i;
-
 /**
  * Errors that escaped a module without being mapped but whose meaning is certain from the driver: a dependency
  * that is down (503, retry later) or text PostgreSQL refuses to store (400). Anything else stays a 500.
@@ -78,9 +72,7 @@ function fromDriverError(err: unknown): [ErrorCode, string] | undefined {
       ErrorCode.VALIDATION_FAILED,
       'The input contains characters that cannot be stored (NUL or a lone UTF-16 surrogate)',
     ];
-  if (typeof code === 'string' && (PG_UNAVAILABLE.test(code) || NODE_UNAVAILABLE.has(code)))
-    return [ErrorCode.DEPENDENCY_UNAVAILABLE, 'A dependency is unavailable; retry later'];
-  if (UNAVAILABLE_MESSAGE.test(err.message))
+  if (isDatabaseUnavailable(err))
     return [ErrorCode.DEPENDENCY_UNAVAILABLE, 'A dependency is unavailable; retry later'];
   return undefined;
 }

@@ -1,4 +1,5 @@
-import helmet from '@fastify/helmet';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /**
@@ -27,21 +28,35 @@ const SWAGGER_UI_CSP = Object.entries({ ...STRICT_DIRECTIVES, styleSrc: ["'self'
   .map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${(v as string[]).join(' ')}`)
   .join(';');
 
+const HELMET_OPTIONS = {
+  contentSecurityPolicy: { useDefaults: false, directives: STRICT_DIRECTIVES },
+  referrerPolicy: { policy: 'no-referrer' as const },
+  frameguard: { action: 'deny' as const },
+};
+
+/** helmet's middleware, built once (@fastify/helmet builds a new one for every request). */
+const securityHeaders = helmet(HELMET_OPTIONS);
+
 /**
- * Security headers on every response (@fastify/helmet): Content-Security-Policy, X-Content-Type-Options nosniff,
- * Referrer-Policy no-referrer, X-Frame-Options DENY and the rest of helmet's defaults. Registered before the
- * routes, so hijacked responses (the event stream) get them too.
+ * The same headers set directly on a response, for one sent before the security hook has run (a rate-limit
+ * refusal from the first request hook). helmet's middleware sets them synchronously.
  */
-export async function registerSecurityHeaders(app: NestFastifyApplication): Promise<void> {
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: STRICT_DIRECTIVES },
-    referrerPolicy: { policy: 'no-referrer' },
-    frameguard: { action: 'deny' },
-  });
+export function addSecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  securityHeaders(request.raw, reply.raw, () => undefined);
+}
+
+/**
+ * Security headers on every response (helmet): Content-Security-Policy, X-Content-Type-Options nosniff,
+ * Referrer-Policy no-referrer, X-Frame-Options DENY and the rest of helmet's defaults. Set on the raw response
+ * when the request arrives, so hijacked responses (the event stream) carry them too; the docs page's policy
+ * allows its inline styles.
+ */
+export function registerSecurityHeaders(app: NestFastifyApplication): void {
   app
     .getHttpAdapter()
     .getInstance()
     .addHook('onRequest', (request, reply, done) => {
+      addSecurityHeaders(request, reply);
       const path = request.url.split('?')[0];
       if (path === '/docs' || path.startsWith('/docs/'))
         void reply.header('content-security-policy', SWAGGER_UI_CSP);

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { loadModule, parseSync } from 'pgsql-parser';
 import { SemanticModelService, type ModelCondition } from '../semantic';
+import { loadSqlParser, type ParsedSql } from '../sql';
 import type { ValidationIssue } from './query-state';
 
 interface DurationRule {
@@ -67,7 +67,8 @@ function stringConstants(node: Json): Set<string> {
 }
 
 /**
- * Checks of the model's business rules that the SQL guard cannot know about, on the parsed query: the tenant column
+ * Checks of the model's business rules that the SQL guard cannot know about, on the parsed query (read only; the
+ * same tree feeds the guard): the tenant column
  * is never named (the guard adds the filter), and a query computing a duration measure (cycle time, time to merge,
  * lead time, deployment duration) applies that measure's rules (e.g. only items that reached done).
  */
@@ -102,17 +103,13 @@ export class BusinessRulesValidator implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    await loadModule();
+    await loadSqlParser();
   }
 
   /** Issues found; empty when the query follows the rules (or does not parse: the guard reports that). */
-  check(sql: string): ValidationIssue[] {
-    let tree: Json;
-    try {
-      tree = parseSync(sql) as Json;
-    } catch {
-      return [];
-    }
+  check(parsed: ParsedSql): ValidationIssue[] {
+    if (!parsed.ok) return [];
+    const tree = parsed.tree as unknown as Json;
     const issues: ValidationIssue[] = [];
     const columns = columnNames(tree);
     const named = [...this.tenantColumns].filter((c) => columns.has(c));

@@ -1,18 +1,36 @@
-import { Annotation, type LangGraphRunnableConfig } from '@langchain/langgraph';
+import type { LangGraphRunnableConfig } from '@langchain/langgraph';
 import type { CacheKind, QueryRoute } from '@app/metrics';
+import type { AnswerLookup, ExactKey } from '../cache/answer-cache.service';
 import type { CachedAnswer } from '../cache/cache.types';
-import type { QuestionFingerprint } from '../cache/question-fingerprint';
-import type { QueryPlan } from '../semantic';
 import type { LogicalForm } from '../semantic/parser/logical-form.types';
-import type { GuardResult, SqlResult } from '../sql';
+import type { ParsedSql } from '../sql';
+import type { KnownValues } from './known-values.service';
+import type { CorrectionStateAnnotation, QueryStateAnnotation } from './query-graph.service';
 
-export interface QueryInput {
+/*
+ * The vocabulary of the query graph's state and context, types only: the state annotations themselves (reducers,
+ * defaults) are the graph's shape and live with it in query-graph.service.ts.
+ */
+
+/**
+ * What one run knows from the start and never changes: LangGraph's runtime context (`config.context` in a node),
+ * not the state. A type rather than an interface: LangGraph types a context as a record.
+ */
+export type QueryContext = {
   tenantId: string;
   question: string;
   noCache: boolean;
   /** A follow-up's reading, merged into the conversation's previous question: planned as is. */
   form?: LogicalForm;
-}
+  /** Reference instant for relative windows. */
+  now: Date;
+  /** The tenant's own names (people, repositories, services), matched rather than guessed by the planner. */
+  knownValues: KnownValues;
+  /** The question's exact-cache key and normalised text. */
+  exact: ExactKey;
+  /** What the exact lookup (made once, before the run) found; null for noCache questions or a miss. */
+  exactHit: AnswerLookup | null;
+};
 
 export interface QuestionEmbedding {
   vector: Float32Array;
@@ -45,12 +63,16 @@ export interface RoutingDecision {
   };
   /** Whether the tenant can reach an LLM; null when the question never needed one. */
   llmAvailable: boolean | null;
+  /** The graph's next step: done (a fresh cached answer), refresh (a stale one re-run), or the route's own. */
+  next: 'done' | 'refresh' | 'simple' | 'complex' | 'refuse';
 }
 
 /** SQL waiting for the guard: from the semantic compiler, a model, or a cached answer being refreshed. */
 export interface SqlCandidate {
   source: 'semantic' | 'llm' | 'cache';
   sql: string;
+  /** `sql` as validation parsed it, so the guard does not parse the same text again. */
+  parsed?: ParsedSql;
 }
 
 export interface ValidationIssue {
@@ -98,64 +120,33 @@ export interface RetrievedContext {
   relationships: string[];
 }
 
-const replace = <T>(initial: () => T) => Annotation<T>({ reducer: (_old, next) => next, default: initial });
+/** How a run ended: an answer (as it is served and cached), a refusal, or SQL that validation kept rejecting. */
+export type QueryOutcome =
+  | { status: 'answered'; answer: CachedAnswer }
+  | { status: 'refused' }
+  | { status: 'rejected'; attempts: GenerationAttempt[] };
 
-/** The state one question carries through the graph. Each node returns only the fields it sets. */
-export const QueryStateAnnotation = Annotation.Root({
-  input: Annotation<QueryInput>(),
-  /** Reference instant for relative windows. */
-  now: replace<Date>(() => new Date()),
-  normalized: replace<string>(() => ''),
-  exactKey: replace<string>(() => ''),
-  plan: replace<QueryPlan | null>(() => null),
-  fingerprint: replace<QuestionFingerprint | null>(() => null),
-  embedding: replace<QuestionEmbedding | null>(() => null),
-  hit: replace<CacheHit | null>(() => null),
-  routing: replace<RoutingDecision | null>(() => null),
-  candidate: replace<SqlCandidate | null>(() => null),
-  /** The model's latest answer, before validation. */
-  draft: replace<{ content: string; sql: string | null } | null>(() => null),
-  context: replace<RetrievedContext | null>(() => null),
-  attempts: Annotation<GenerationAttempt[]>({ reducer: (a, b) => [...a, ...b], default: () => [] }),
-  llm: replace<LlmUsage | null>(() => null),
-  guarded: replace<GuardResult | null>(() => null),
-  generations: replace<Record<string, number> | null>(() => null),
-  result: replace<SqlResult | null>(() => null),
-  asOf: replace<string | null>(() => null),
-  /** Milliseconds per node, merged as nodes finish. */
-  timings: Annotation<Record<string, number>>({
-    reducer: (a, b) => {
-      const out = { ...a };
-      for (const [k, v] of Object.entries(b)) out[k] = (out[k] ?? 0) + v;
-      return out;
-    },
-    default: () => ({}),
-  }),
-});
-
+/** The state one question carries through the graph (its annotation, with reducers, is the graph's). */
 export type QueryState = typeof QueryStateAnnotation.State;
 export type QueryUpdate = typeof QueryStateAnnotation.Update;
 
-/** The graph's node names; metrics use them as a bounded label set. */
-export type QueryNodeName =
-  | 'entry'
-  | 'cacheLookup'
-  | 'compile'
-  | 'retrieve'
-  | 'generate'
-  | 'validate'
-  | 'guard'
-  | 'execute'
-  | 'store'
-  | 'refuse'
-  | 'reject';
+/** The correction subgraph's own state. */
+export type CorrectionState = typeof CorrectionStateAnnotation.State;
+export type CorrectionUpdate = typeof CorrectionStateAnnotation.Update;
 
-/** One step of the workflow: reads the state, returns the fields it changes. */
-export interface QueryNode {
+/** The graph's node names (the correction loop's included); metrics use them as a bounded label set. */
+export type QueryNodeName =
+  'entry' | 'cacheLookup' | 'compile' | 'retrieve' | 'generate' | 'validate' | 'guard' | 'execute' | 'store';
+
+/** One step of the workflow: reads the state (and the run's context), returns the fields it changes. */
+export interface QueryNode<S = QueryState, U = QueryUpdate> {
   readonly name: QueryNodeName;
   /** `config.signal` is the run's cancellation (a streaming client that went away): pass it to slow calls. */
-  run(state: QueryState, config?: LangGraphRunnableConfig): Promise<QueryUpdate> | QueryUpdate;
+  run(state: S, context: QueryContext, config: LangGraphRunnableConfig<QueryContext>): Promise<U> | U;
 }
+
+/** A step of the correction loop. */
+export type CorrectionNode = QueryNode<CorrectionState, CorrectionUpdate>;
 
 /** A node that finished, and its own time. */
 export interface NodeProgress {

@@ -1,8 +1,9 @@
 import { AppConfig } from '@app/config';
 import { BundledUseAdapter } from '@app/embedding';
-import { SemanticModelService, SemanticPlanner } from '../semantic';
+import { SemanticModelService, QuestionPlannerService } from '../semantic';
 import { FIXTURE_NOW } from '../semantic/testing/fixtures';
-import { fingerprintOf, reusable, type QuestionFingerprint } from './question-fingerprint';
+import { fingerprintOf, reusable } from './answer-cache.service';
+import type { QuestionFingerprint } from './cache.types';
 import { PARAPHRASE_PAIRS } from './testing/paraphrase-pairs';
 
 interface Scored {
@@ -25,7 +26,7 @@ const rate = (n: number, of: number) => (of === 0 ? 0 : n / of);
 describe('semantic cache: false hits on labelled question pairs', () => {
   const config = new AppConfig();
   const models = new SemanticModelService(config);
-  const planner = new SemanticPlanner(models, config);
+  const planner = new QuestionPlannerService(models, config);
   const model = new BundledUseAdapter();
   const people = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'];
   const knownValues = {

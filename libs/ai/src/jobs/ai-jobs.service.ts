@@ -67,11 +67,13 @@ export class AiJobsService {
 
   /** The job as its tenant sees it; another tenant's id, or an expired one, is NOT_FOUND. */
   async get(tenantId: string, jobId: string): Promise<AiJobDto> {
+    // The state is read before the job: read after, it could say "completed" about a job read while it waited
+    // (no results, no finishedOn). Read before, a job read later is at least as far along as its state says.
+    const state = await this.queue.getJobState(jobId);
     const job = await this.queue.getJob(jobId);
     if (!job || job.data.tenantId !== tenantId) {
       throw new AiJobsException(ErrorCode.NOT_FOUND, `No job ${jobId}`);
     }
-    const state = await job.getState();
     const { done, total, results } = progressOf(job);
     const status = statusOf(state);
     return {

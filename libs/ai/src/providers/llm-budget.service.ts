@@ -1,7 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ErrorCode } from '@app/common';
-import { PgPoolService } from '@app/database';
-import { CURRENT_MONTH_SQL, CostLedgerService, type LedgerEntry } from './cost-ledger.service';
+import { TenantService } from '@app/tenancy';
+import type { LedgerEntry } from './cost-ledger.repository';
+import { CostLedgerService } from './cost-ledger.service';
+import { LlmBudgetRepository } from './llm-budget.repository';
 import { LlmException } from './llm.exception';
 
 export interface BudgetReservation {
@@ -22,7 +24,8 @@ export class LlmBudgetService {
   private readonly logger = new Logger(LlmBudgetService.name);
 
   constructor(
-    private readonly pg: PgPoolService,
+    private readonly budgets: LlmBudgetRepository,
+    private readonly tenants: TenantService,
     private readonly ledger: CostLedgerService,
   ) {}
 
@@ -31,60 +34,19 @@ export class LlmBudgetService {
    * Returns undefined when the tenant has no budget; throws LlmException(BUDGET_EXCEEDED) when it would not fit.
    */
   async reserve(tenantId: string, amountUsd: number, holdMs: number): Promise<BudgetReservation | undefined> {
-    const { rows } = await this.pg.pool.query<{ budget: string | null }>(
-      'SELECT monthly_budget_usd::text AS budget FROM tenants WHERE id = $1',
-      [tenantId],
-    );
-    if (rows.length === 0 || rows[0].budget === null) return undefined;
-
-    return this.pg.transaction(async (db) => {
-      await db.query(
-        `INSERT INTO tenant_monthly_spend (tenant_id, month) VALUES ($1, ${CURRENT_MONTH_SQL}) ON CONFLICT DO NOTHING`,
-        [tenantId],
+    const budgetUsd = await this.tenants.monthlyBudgetUsd(tenantId);
+    if (budgetUsd === null) return undefined;
+    const held = await this.budgets.hold(tenantId, budgetUsd, amountUsd, holdMs);
+    if ('refused' in held) {
+      const { spentUsd, reservedUsd } = held.refused;
+      throw new LlmException(
+        ErrorCode.BUDGET_EXCEEDED,
+        `The monthly LLM budget of $${budgetUsd} is spent ($${spentUsd} used, ` +
+          `$${reservedUsd} held by calls in flight; this call needs up to $${amountUsd.toFixed(6)})`,
+        { budgetUsd, spentUsd, reservedUsd, requiredUsd: amountUsd },
       );
-      // Serialises reservations per tenant and month. The sums are read by the next statement, whose snapshot
-      // is taken after the lock is granted and so sees everything the previous holder committed.
-      await db.query(
-        `SELECT 1 FROM tenant_monthly_spend WHERE tenant_id = $1 AND month = ${CURRENT_MONTH_SQL} FOR UPDATE`,
-        [tenantId],
-      );
-      await db.query('DELETE FROM llm_budget_reservations WHERE tenant_id = $1 AND expires_at <= now()', [
-        tenantId,
-      ]);
-      const {
-        rows: [state],
-      } = await db.query<{ budget: string; spent: string; reserved: string; fits: boolean }>(
-        `SELECT t.monthly_budget_usd::text AS budget, s.spent_usd::text AS spent, r.reserved::text AS reserved,
-                s.spent_usd + r.reserved + $2::numeric <= t.monthly_budget_usd AS fits
-         FROM tenants t
-         JOIN tenant_monthly_spend s ON s.tenant_id = t.id AND s.month = ${CURRENT_MONTH_SQL}
-         CROSS JOIN (SELECT coalesce(sum(amount_usd), 0) AS reserved FROM llm_budget_reservations
-                     WHERE tenant_id = $1) r
-         WHERE t.id = $1`,
-        [tenantId, amountUsd.toFixed(8)],
-      );
-      if (!state.fits) {
-        throw new LlmException(
-          ErrorCode.BUDGET_EXCEEDED,
-          `The monthly LLM budget of $${Number(state.budget)} is spent ($${Number(state.spent)} used, ` +
-            `$${Number(state.reserved)} held by calls in flight; this call needs up to $${amountUsd.toFixed(6)})`,
-          {
-            budgetUsd: Number(state.budget),
-            spentUsd: Number(state.spent),
-            reservedUsd: Number(state.reserved),
-            requiredUsd: amountUsd,
-          },
-        );
-      }
-      const {
-        rows: [reservation],
-      } = await db.query<{ id: string }>(
-        `INSERT INTO llm_budget_reservations (tenant_id, amount_usd, expires_at)
-         VALUES ($1, $2::numeric, now() + $3 * interval '1 millisecond') RETURNING id`,
-        [tenantId, amountUsd.toFixed(8), holdMs],
-      );
-      return { id: reservation.id, tenantId, amountUsd };
-    });
+    }
+    return { id: held.id, tenantId, amountUsd };
   }
 
   /**
@@ -94,10 +56,7 @@ export class LlmBudgetService {
   async settle(reservation: BudgetReservation | undefined, entry: LedgerEntry): Promise<void> {
     if (!reservation) return this.ledger.record(entry);
     try {
-      await this.pg.transaction(async (db) => {
-        await db.query('DELETE FROM llm_budget_reservations WHERE id = $1', [reservation.id]);
-        await this.ledger.write(db, entry);
-      });
+      await this.budgets.settle(reservation.id, entry);
     } catch (err) {
       this.logger.error(`Settling budget reservation ${reservation.id} failed: ${String(err)}`);
     }

@@ -18,8 +18,8 @@ const TIERS: readonly LlmTier[] = ['simple', 'complex', 'any'];
  * (LLM_BASE_URL / LLM_MODEL / LLM_API_KEY) when the tenant has none.
  */
 @Injectable()
-export class LlmProviderRegistry {
-  private readonly logger = new Logger(LlmProviderRegistry.name);
+export class LlmProviderRegistryService {
+  private readonly logger = new Logger(LlmProviderRegistryService.name);
   private readonly chains = new LRUCache<string, Promise<readonly LlmProvider[]>>({
     max: 10_000,
     ttl: CHAIN_TTL_MS,

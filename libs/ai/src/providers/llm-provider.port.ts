@@ -39,7 +39,7 @@ export interface LlmProviderInfo {
 
 /**
  * A chat-completion model behind some wire protocol. Instances are built per tenant from `integrations` rows
- * (see LlmProviderRegistry), so the port is not a DI token of its own.
+ * (see LlmProviderRegistryService), so the port is not a DI token of its own.
  */
 export abstract class LlmProvider implements LlmProviderInfo {
   readonly name: string;

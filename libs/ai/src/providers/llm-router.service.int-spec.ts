@@ -16,7 +16,7 @@ async function rejection(promise: Promise<unknown>): Promise<LlmException> {
   return err as LlmException;
 }
 
-describe('LlmRouter', () => {
+describe('LlmRouterService', () => {
   const servers: OpenAiTestServer[] = [];
   const serve = async (answer: string) => {
     const server = await startOpenAiTestServer({ chat: () => answer });
@@ -133,6 +133,37 @@ describe('LlmRouter', () => {
     const probe = await kit.router.route(tenant, 'complex', ask);
     expect(probe.provider).toBe('flaky');
     expect((await kit.router.route(tenant, 'complex', ask)).provider).toBe('flaky');
+  });
+
+  it('counts every call that reached a provider in the metrics, and none for open circuits or budget refusals', async () => {
+    const recorded = jest.spyOn(kit.metrics, 'recordProviderCall');
+    try {
+      const [failing, working] = await Promise.all([serve('failing'), serve('working')]);
+      failing.setScript([], { kind: 'status', status: 500 });
+      const tenant = await kit.createTenant();
+      await kit.addLlm(tenant, 'failing', { baseUrl: failing.url, priority: 0, inputCostPer1k: 1 });
+      await kit.addLlm(tenant, 'working', { baseUrl: working.url, priority: 1, inputCostPer1k: 1 });
+
+      for (let i = 0; i < 4; i++)
+        await kit.router.route(tenant, 'complex', ask, { operation: 'generate_sql' });
+      const calls = (name: string) =>
+        recorded.mock.calls.filter(([t, c]) => t === tenant && c.provider === name).map(([, c]) => c);
+      // Three failures open the circuit: the fourth route skips "failing" without a call.
+      expect(failing.requests).toHaveLength(3);
+      expect(calls('failing')).toHaveLength(3);
+      expect(calls('failing').every((c) => !c.ok && c.costUsd === 0 && c.operation === 'chat')).toBe(true);
+      expect(calls('working')).toHaveLength(4);
+      expect(calls('working')[0]).toMatchObject({ ok: true, model: 'working-model', operation: 'chat' });
+      expect(calls('working')[0].inputTokens).toBeGreaterThan(0);
+      expect(calls('working')[0].costUsd).toBeGreaterThan(0);
+
+      const broke = await kit.createTenant(0);
+      await kit.addLlm(broke, 'working', { baseUrl: working.url, inputCostPer1k: 1 });
+      expect((await rejection(kit.router.route(broke, 'complex', ask))).code).toBe(ErrorCode.BUDGET_EXCEEDED);
+      expect(recorded.mock.calls.filter(([t]) => t === broke)).toEqual([]);
+    } finally {
+      recorded.mockRestore();
+    }
   });
 
   it('answers DEPENDENCY_UNAVAILABLE naming every provider tried when all are down', async () => {

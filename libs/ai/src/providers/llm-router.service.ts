@@ -9,11 +9,12 @@ import {
 import { LRUCache } from 'lru-cache';
 import { ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
+import { MetricsService } from '@app/metrics';
 import { CostLedgerService } from './cost-ledger.service';
 import { LlmBudgetService, type BudgetReservation } from './llm-budget.service';
 import { LlmException } from './llm.exception';
 import { LlmProvider, type LlmCompletion, type LlmRequest, type LlmRouteTier } from './llm-provider.port';
-import { LlmProviderRegistry } from './llm-provider-registry.service';
+import { LlmProviderRegistryService } from './llm-provider-registry.service';
 import { estimatePromptTokens } from './token-estimate';
 
 export type RouteAttemptOutcome = 'ok' | 'error' | 'circuit_open' | 'budget_exceeded';
@@ -69,8 +70,8 @@ interface Spend {
 
 /**
  * What the router hands to the caller's function: the chosen provider, with every call going through the
- * tenant's circuit breaker for it, a budget hold, and the cost ledger. Remembers which errors were its own so
- * the router can tell a provider failure (fall back) from the caller's (rethrow).
+ * tenant's circuit breaker for it, a budget hold, the cost ledger and the provider metrics. Remembers which
+ * errors were its own so the router can tell a provider failure (fall back) from the caller's (rethrow).
  */
 class MeteredProvider extends LlmProvider {
   readonly failures = new Map<unknown, RouteAttemptOutcome>();
@@ -83,9 +84,15 @@ class MeteredProvider extends LlmProvider {
     private readonly breaker: CircuitBreakerPolicy,
     private readonly budget: LlmBudgetService,
     private readonly ledger: CostLedgerService,
+    private readonly metrics: MetricsService,
     private readonly spend: Spend,
   ) {
     super(inner);
+  }
+
+  /** Provider-call metrics count completions as `chat` whatever the ledger's operation. */
+  private get metric() {
+    return { provider: this.name, model: this.model, operation: 'chat' as const };
   }
 
   async complete(req: LlmRequest): Promise<LlmCompletion> {
@@ -125,10 +132,19 @@ class MeteredProvider extends LlmProvider {
         throw err;
       }
     }
+    // Only a call that reached the provider is counted: an open circuit or a budget refusal made none.
     const started = performance.now();
     try {
       const completion = await this.inner.complete(req);
       const costUsd = this.costUsd(completion.inputTokens, completion.outputTokens);
+      this.metrics.recordProviderCall(this.tenantId, {
+        ...this.metric,
+        ok: true,
+        inputTokens: completion.inputTokens,
+        outputTokens: completion.outputTokens,
+        costUsd,
+        latencyMs: completion.latencyMs,
+      });
       this.spend.costUsd += costUsd;
       this.spend.inputTokens += completion.inputTokens;
       this.spend.outputTokens += completion.outputTokens;
@@ -142,7 +158,16 @@ class MeteredProvider extends LlmProvider {
       });
       return completion;
     } catch (err) {
-      await this.budget.settle(hold, { ...entry, latencyMs: performance.now() - started, outcome: 'error' });
+      const latencyMs = performance.now() - started;
+      this.metrics.recordProviderCall(this.tenantId, {
+        ...this.metric,
+        ok: false,
+        inputTokens: 0,
+        outputTokens: 0,
+        costUsd: 0,
+        latencyMs,
+      });
+      await this.budget.settle(hold, { ...entry, latencyMs, outcome: 'error' });
       throw err;
     }
   }
@@ -153,15 +178,16 @@ class MeteredProvider extends LlmProvider {
  * provider failure, skipping providers whose circuit is open for this tenant, within the tenant's budget.
  */
 @Injectable()
-export class LlmRouter {
+export class LlmRouterService {
   /** One breaker per tenant and provider name, so one tenant's broken gateway never silences another's. */
   private readonly breakers = new LRUCache<string, CircuitBreakerPolicy>({ max: 10_000 });
 
   constructor(
     private readonly config: AppConfig,
-    private readonly registry: LlmProviderRegistry,
+    private readonly registry: LlmProviderRegistryService,
     private readonly budget: LlmBudgetService,
     private readonly ledger: CostLedgerService,
+    private readonly metrics: MetricsService,
   ) {}
 
   hasProvider(tenantId: string): Promise<boolean> {
@@ -202,6 +228,7 @@ export class LlmRouter {
         this.breakerFor(tenantId, provider.name),
         this.budget,
         this.ledger,
+        this.metrics,
         spend,
       );
       try {

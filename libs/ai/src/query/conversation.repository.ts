@@ -6,15 +6,27 @@ import { RedisService } from '@app/database';
 import type { LogicalForm } from '../semantic/parser/logical-form.types';
 import { ConversationException } from './conversation.exception';
 
-/** A conversation's state: the last answered question's logical form (null when no parse answered it). */
+/** A question answered from the cache, kept unread: reading it costs more than the cached answer itself. */
+export interface UnreadQuestion {
+  question: string;
+  /** The instant it was asked at: its relative dates resolve to the same window when it is read. */
+  at: Date;
+}
+
+/**
+ * A conversation's state: the last answered question's logical form (null when no parse answered it), or that
+ * question unread (`unread`, form null) when it was answered from the cache; a follow-up reads it then.
+ */
 export interface Conversation {
   id: string;
   form: LogicalForm | null;
+  unread?: UnreadQuestion;
 }
 
 interface StoredConversation {
   tenantId: string;
   form: LogicalForm | null;
+  unread?: { question: string; at: string };
 }
 
 /**
@@ -56,12 +68,27 @@ export class ConversationRepository {
         { conversationId: id },
       );
     }
-    return { id, form: stored.form ? revive(stored.form) : null };
+    const unread = stored.unread
+      ? { question: stored.unread.question, at: new Date(stored.unread.at) }
+      : undefined;
+    return { id, form: stored.form ? revive(stored.form) : null, ...(unread ? { unread } : {}) };
   }
 
   /** Keeps the last answered form and restarts the expiry. A failed write only loses the follow-up context. */
-  async save(tenantId: string, id: string, form: LogicalForm | null): Promise<void> {
-    const value: StoredConversation = { tenantId, form };
+  save(tenantId: string, id: string, form: LogicalForm | null): Promise<void> {
+    return this.write(tenantId, id, { tenantId, form });
+  }
+
+  /** Keeps the last answered question unread (answered from the cache), and restarts the expiry. */
+  saveUnread(tenantId: string, id: string, unread: UnreadQuestion): Promise<void> {
+    return this.write(tenantId, id, {
+      tenantId,
+      form: null,
+      unread: { question: unread.question, at: unread.at.toISOString() },
+    });
+  }
+
+  private async write(tenantId: string, id: string, value: StoredConversation): Promise<void> {
     try {
       await this.redis.client.set(this.key(tenantId, id), JSON.stringify(value), 'EX', this.ttlS);
     } catch (err) {

@@ -1,28 +1,36 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AppException, ErrorCode } from '@app/common';
+import { AppConfig } from '@app/config';
 import { EmbeddingService } from '@app/embedding';
-import { MetricsService, type QueryRoute } from '@app/metrics';
-import { answerOrigin, answerUnderstood, type AnswerOrigin } from '../agent/answer-origin';
-import { QueryClock } from '../agent/query-clock.service';
-import { QueryGraph } from '../agent/query-graph.service';
-import { decideRoute } from '../agent/query-router';
-import type {
-  CacheHit,
-  NodeProgress,
-  QueryState,
-  QuestionEmbedding,
-  RoutingDecision,
-} from '../agent/query-state';
-import { CachedAnswers } from '../cache/cached-answers.service';
-import { SemanticAnswerIndex } from '../cache/semantic-index.service';
-import { normalizeQuestionText } from '../cache/question-fingerprint';
-import { SemanticModelService, SemanticPlanner } from '../semantic';
-import type { SqlResult } from '../sql';
-import type { BatchErrorDto, QueryResponseDto } from './dto/query-response.dto';
-import { QueryHistoryService, type QueryHistoryRow } from './query-history.service';
-import { ConversationRepository } from './conversation.repository';
+import { MetricsService } from '@app/metrics';
 import { KnownValuesService } from '../agent/known-values.service';
+import { decideRoute } from '../agent/query-graph.nodes';
+import { QueryGraphService } from '../agent/query-graph.service';
+import type { NodeProgress, QueryState, QuestionEmbedding } from '../agent/query-state';
+import { QueryStepError, type QueryTrace } from '../agent/query-step.error';
+import {
+  AnswerCacheService,
+  normalizeQuestionText,
+  type AnswerLookup,
+  type ExactKey,
+} from '../cache/answer-cache.service';
+import { QuestionPlannerService } from '../semantic';
+import {
+  answeredRow,
+  answeredRun,
+  cachedAnswer,
+  failedRoute,
+  failedRow,
+  rejectionOf,
+  responseOf,
+  traceOf,
+  type AnsweredQuestion,
+} from './answer.mapper';
+import type { BatchErrorDto, QueryResponseDto } from './dto/query-response.dto';
+import { QueryHistoryService } from './query-history.service';
+import { ConversationRepository, type UnreadQuestion } from './conversation.repository';
+import type { LogicalForm } from '../semantic/parser/logical-form.types';
 
 export interface QueryOptions {
   noCache?: boolean;
@@ -39,61 +47,32 @@ export interface QueryOptions {
 /** Questions of one batch answered at the same time: enough to overlap I/O, few enough to leave room for others. */
 const BATCH_CONCURRENCY = 4;
 
-const round = (ms: number) => Math.round(ms * 100) / 100;
-
-/** What an answer is made of, whichever way it was found. */
-interface AnswerParts {
-  question: string;
-  sql: string;
-  result: Pick<SqlResult, 'columns' | 'rows' | 'rowCount' | 'truncated'>;
-  hit: CacheHit | null;
-  origin: AnswerOrigin;
-  costUsd: number;
-  asOf: string;
-  routing: RoutingDecision;
-  timings: Record<string, number>;
-  understood: string;
-}
-
-function partsOf(s: QueryState): AnswerParts {
-  const served = s.hit?.fresh ? s.hit.entry : null;
-  return {
-    question: s.input.question,
-    sql: served?.sql ?? s.guarded!.sql,
-    result: served ?? s.result!,
-    hit: s.hit,
-    origin: answerOrigin(s),
-    costUsd: s.llm?.costUsd ?? 0,
-    asOf: served?.asOf ?? s.asOf!,
-    routing: s.routing!,
-    timings: s.timings,
-    understood: answerUnderstood(s),
-  };
-}
-
 /**
- * Answers questions through the query workflow and turns the final state into the API's answer; records the
- * outcome in the metrics and the query history, and, off the request path, the question's embedding for the
- * semantic cache and for future prompts.
+ * The one owner of the answer path, a thin facade over the query graph: reads the question in its conversation,
+ * makes the exact cache lookup once (a fresh hit is answered without the graph), runs the graph with the run's
+ * context, and turns its outcome into the API's answer or error (answer.mapper). Records the outcome in the
+ * metrics and the query history (with, off the request path, the question's embedding for future prompts).
  */
 @Injectable()
 export class QueryService implements OnModuleDestroy {
   private readonly logger = new Logger(QueryService.name);
   private readonly background = new Set<Promise<void>>();
+  /** The instant relative time windows are resolved against: QUERY_FIXED_NOW (demos, tests), else the clock. */
+  private readonly fixedNow?: Date;
 
   constructor(
-    private readonly graph: QueryGraph,
+    private readonly graph: QueryGraphService,
+    private readonly cache: AnswerCacheService,
+    private readonly planner: QuestionPlannerService,
+    private readonly knownValues: KnownValuesService,
+    private readonly conversations: ConversationRepository,
     private readonly metrics: MetricsService,
     private readonly history: QueryHistoryService,
     private readonly embeddings: EmbeddingService,
-    private readonly index: SemanticAnswerIndex,
-    private readonly models: SemanticModelService,
-    private readonly answers: CachedAnswers,
-    private readonly planner: SemanticPlanner,
-    private readonly clock: QueryClock,
-    private readonly conversations: ConversationRepository,
-    private readonly knownValues: KnownValuesService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.fixedNow = config.query.fixedNow;
+  }
 
   async ask(tenantId: string, question: string, options: QueryOptions = {}): Promise<QueryResponseDto> {
     const started = performance.now();
@@ -103,56 +82,125 @@ export class QueryService implements OnModuleDestroy {
     const conversation = kept
       ? await this.conversations.open(tenantId, options.conversationId)
       : { id: '', form: null };
-    const reading = this.planner.readInContext(question, conversation.form, {
-      now: this.clock.now(),
-      knownValues: await this.knownValues.get(tenantId),
-    });
+    const now = this.fixedNow ? new Date(this.fixedNow.getTime()) : new Date();
+    const previous = conversation.unread
+      ? await this.readAlone(tenantId, conversation.unread)
+      : conversation.form;
+    const cacheable = !noCache && this.cache.enabled;
+
+    // The one exact lookup. A fresh hit is answered without running the workflow: LangGraph's own per-run cost
+    // (~4 ms of CPU) is larger than the whole cached answer. Otherwise what it found travels in the run.
+    // With nothing before it in its conversation the question cannot be a follow-up, so it is looked up before
+    // it is read (reading costs more than a cached answer): a hit is served unread, and the conversation keeps
+    // the question unread (with its instant) until a follow-up reads it.
+    let exact: ExactKey | null = null;
+    let exactHit: AnswerLookup | null = null;
+    if (previous === null && cacheable) {
+      exact = this.cache.keyOf(tenantId, question, now);
+      const saveUnread = () =>
+        this.conversations.saveUnread(tenantId, conversation.id, { question, at: now });
+      // A new conversation is written while the answer is looked up, not after (one round trip in the tenant's
+      // fair-share slot instead of two). On a miss the answer's own save replaces it, in order on the same
+      // connection; the id is only handed out with an answer.
+      const early = kept && !options.conversationId ? saveUnread() : null;
+      exactHit = await this.cache.lookup(tenantId, exact.key);
+      if (exactHit?.fresh) {
+        const response = this.servedFresh(answerId, tenantId, question, exact, exactHit, started, options);
+        if (!kept) return response;
+        await (early ?? saveUnread());
+        return { ...response, conversationId: conversation.id };
+      }
+    }
+
+    const knownValues = await this.knownValues.get(tenantId);
+    const reading = this.planner.readInContext(question, previous, { now, knownValues });
     if (reading.followUp && !reading.result.ok) {
       const error = this.planner.followUpRefused(reading.result.refusal);
-      this.recordFailure(answerId, tenantId, question, null, error, performance.now() - started);
+      const normalized = normalizeQuestionText(question);
+      this.failed(answerId, tenantId, question, normalized, null, error, performance.now() - started);
       throw error;
     }
     const form = reading.result.ok ? reading.result.form : null;
     const followUp = reading.followUp ? (form ?? undefined) : undefined;
-    const answered = async (response: QueryResponseDto) => {
+    const withConversation = async (response: QueryResponseDto) => {
       if (!kept) return response;
       await this.conversations.save(tenantId, conversation.id, form);
       return { ...response, conversationId: conversation.id };
     };
-    const fresh = noCache || followUp ? null : await this.freshExactHit(tenantId, question);
-    if (fresh) {
-      const totalMs = performance.now() - started;
-      options.onProgress?.({ node: 'cacheLookup', ms: totalMs });
-      const response = this.response(answerId, { ...fresh, timings: { cacheLookup: totalMs } }, totalMs);
-      this.recorded(tenantId, response, { cacheLookup: totalMs });
-      this.history.record({
-        ...this.historyRow(
-          answerId,
-          tenantId,
-          question,
-          fresh.normalized,
-          fresh.hit.entry.sourceSql,
-          response,
-        ),
-        embedding: null,
-        embeddingModel: null,
-      });
-      return answered(response);
+    if (!exact || followUp) {
+      exact = this.cache.keyOf(tenantId, question, now, followUp);
+      exactHit = cacheable ? await this.cache.lookup(tenantId, exact.key) : null;
+      if (exactHit?.fresh && !followUp) {
+        return withConversation(
+          this.servedFresh(answerId, tenantId, question, exact, exactHit, started, options),
+        );
+      }
     }
-    const outcome = await this.graph.run(
-      { tenantId, question, noCache, form: followUp },
-      { signal: options.signal, onProgress: options.onProgress },
-    );
+
+    let state: QueryState;
+    try {
+      state = await this.graph.run(
+        { tenantId, question, noCache, form: followUp, now, knownValues, exact, exactHit },
+        { signal: options.signal, onProgress: options.onProgress },
+      );
+    } catch (err) {
+      const error = err instanceof QueryStepError ? err.cause : err;
+      const trace = err instanceof QueryStepError ? err.trace : null;
+      this.failed(answerId, tenantId, question, exact.normalized, trace, error, performance.now() - started);
+      throw error;
+    }
     const totalMs = performance.now() - started;
-    if (!outcome.ok) {
-      this.recordFailure(answerId, tenantId, question, outcome.state, outcome.error, totalMs);
-      throw outcome.error;
+    const outcome = state.outcome!;
+    switch (outcome.status) {
+      case 'refused': {
+        const error = this.planner.cannotAnswer(state.plan!);
+        this.failed(answerId, tenantId, question, exact.normalized, traceOf(state), error, totalMs);
+        throw error;
+      }
+      case 'rejected': {
+        const error = rejectionOf(outcome.attempts);
+        const trace = traceOf(state, outcome.attempts);
+        this.failed(answerId, tenantId, question, exact.normalized, trace, error, totalMs);
+        throw error;
+      }
+      case 'answered': {
+        const a = answeredRun(question, state, outcome.answer);
+        return withConversation(
+          this.answered(answerId, tenantId, exact.normalized, a, totalMs, state.embedding),
+        );
+      }
     }
-    const s = outcome.state;
-    const response = this.response(answerId, partsOf(s), totalMs);
-    this.recorded(tenantId, response, s.timings);
-    this.afterAnswer(answerId, s, response);
-    return answered(response);
+  }
+
+  /** A fresh exact hit's answer, recorded in the metrics and the history like any other answer. */
+  private servedFresh(
+    answerId: string,
+    tenantId: string,
+    question: string,
+    exact: ExactKey,
+    found: AnswerLookup,
+    started: number,
+    options: QueryOptions,
+  ): QueryResponseDto {
+    const totalMs = performance.now() - started;
+    options.onProgress?.({ node: 'cacheLookup', ms: totalMs });
+    const threshold = this.planner.threshold;
+    const a = cachedAnswer(
+      question,
+      found,
+      (hit) => decideRoute({ hit, plan: null, threshold, llmAvailable: null }),
+      { cacheLookup: totalMs },
+    );
+    return this.answered(answerId, tenantId, exact.normalized, a, totalMs, null);
+  }
+
+  /** A question kept unread (answered from the cache), read alone at the instant it was asked. */
+  private async readAlone(tenantId: string, unread: UnreadQuestion): Promise<LogicalForm | null> {
+    const reading = this.planner.readInContext(unread.question, null, {
+      now: unread.at,
+      knownValues: await this.knownValues.get(tenantId),
+    });
+    return reading.result.ok ? reading.result.form : null;
   }
 
   /** Answers in input order; a failed question becomes its error in the documented shape, not a failed batch. */
@@ -186,186 +234,54 @@ export class QueryService implements OnModuleDestroy {
   }
 
   /**
-   * An exact hit whose rows are still fresh, answered without running the workflow: LangGraph's own per-run cost
-   * (~4 ms of CPU here) is larger than the whole cached answer. Everything else goes through the graph, whose
-   * cacheLookup node makes the same lookup.
+   * The answer, recorded in the metrics and the query history; off the request path, the question's embedding
+   * for the history (examples for future prompts) when the route did not need one.
    */
-  private async freshExactHit(
+  private answered(
+    answerId: string,
     tenantId: string,
-    question: string,
-  ): Promise<(Omit<AnswerParts, 'timings'> & { normalized: string; hit: CacheHit }) | null> {
-    if (!this.answers.enabled) return null;
-    const { key, normalized } = this.answers.keyOf(tenantId, question, this.clock.now());
-    const found = await this.answers.lookup(tenantId, key);
-    if (!found?.fresh) return null;
-    const hit: CacheHit = { ...found, kind: 'exact', match: 'text', similarity: null };
-    const { entry } = found;
-    return {
-      normalized,
-      hit,
-      question,
-      sql: entry.sql,
-      result: entry,
-      origin: { route: entry.route, provider: entry.provider, model: entry.model },
-      costUsd: 0,
-      asOf: entry.asOf,
-      routing: decideRoute({ hit, plan: null, threshold: this.planner.threshold, llmAvailable: null }),
-      understood: entry.understood ?? `the earlier answer to "${entry.question}"`,
-    };
-  }
-
-  private response(answerId: string, p: AnswerParts, totalMs: number): QueryResponseDto {
-    const { hit, routing, result } = p;
-    const route: QueryRoute = routing.route === 'refuse' ? 'simple' : routing.route;
-    const timings: Record<string, number> = { totalMs: round(totalMs) };
-    for (const [k, v] of Object.entries(p.timings)) timings[k] = round(v);
-    return {
-      answerId,
-      question: p.question,
-      understood: p.understood,
-      sql: p.sql,
-      columns: result.columns,
-      rows: result.rows,
-      rowCount: result.rowCount,
-      truncated: result.truncated,
-      route,
-      cache: {
-        hit: hit !== null,
-        kind: hit?.kind ?? null,
-        match: hit?.match ?? null,
-        similarity: hit?.similarity == null ? null : Math.round(hit.similarity * 1000) / 1000,
-        fresh: hit ? hit.fresh : null,
-        question: hit && hit.match !== 'text' ? hit.entry.question : null,
-      },
-      provider: p.origin.provider,
-      model: p.origin.model,
-      costUsd: Math.round(p.costUsd * 1e8) / 1e8,
-      asOf: p.asOf,
-      timings,
-      routing: {
-        route,
-        reason: routing.reason,
-        confidence: routing.confidence,
-        threshold: routing.threshold,
-        llmAvailable: routing.llmAvailable,
-      },
-    };
-  }
-
-  private recorded(
-    tenantId: string,
-    response: QueryResponseDto,
-    nodeLatenciesMs: Record<string, number>,
-  ): void {
+    normalized: string,
+    a: AnsweredQuestion,
+    totalMs: number,
+    embedding: QuestionEmbedding | null,
+  ): QueryResponseDto {
+    const response = responseOf(answerId, a, totalMs);
     this.metrics.recordQuery(tenantId, {
       route: response.route,
       cacheKind: response.cache.kind,
       latencyMs: response.timings.totalMs,
       ok: true,
-      nodeLatenciesMs,
+      nodeLatenciesMs: a.timings,
     });
+    const row = answeredRow(answerId, tenantId, normalized, a, response);
+    if (response.route === 'cached') {
+      this.history.record({ ...row, embedding: null, embeddingModel: null });
+      return response;
+    }
+    this.track(async () => {
+      const e = embedding ?? (await this.embeddings.embedOneOrNull(a.question, 'the history row'));
+      this.history.record({ ...row, embedding: e?.vector ?? null, embeddingModel: e?.model ?? null });
+    });
+    return response;
   }
 
-  private historyRow(
+  private failed(
     answerId: string,
     tenantId: string,
     question: string,
     normalized: string,
-    sql: string | null,
-    response: QueryResponseDto,
-  ): Omit<QueryHistoryRow, 'embedding' | 'embeddingModel'> {
-    return {
-      id: answerId,
-      tenantId,
-      question,
-      normalizedQuestion: normalized,
-      sql,
-      executedSql: response.sql,
-      route: response.route,
-      cacheKind: response.cache.kind,
-      provider: response.provider,
-      model: response.model,
-      costUsd: response.costUsd,
-      latencyMs: response.timings.totalMs,
-      success: true,
-      errorCode: null,
-      rowCount: response.rowCount,
-    };
-  }
-
-  /** History row, and the question's embedding for the semantic index when the route did not need one. */
-  private afterAnswer(answerId: string, s: QueryState, response: QueryResponseDto): void {
-    const { tenantId, question, noCache } = s.input;
-    const row = this.historyRow(
-      answerId,
-      tenantId,
-      question,
-      s.normalized,
-      s.hit?.entry.sourceSql ?? s.candidate?.sql ?? null,
-      response,
-    );
-    if (response.route === 'cached') {
-      this.history.record({ ...row, embedding: null, embeddingModel: null });
-      return;
-    }
-    this.track(async () => {
-      const embedding = s.embedding ?? (await this.embed(question));
-      // A follow-up's words alone do not say what it asked: it is not offered to other questions by its text.
-      if (embedding && !s.embedding && !noCache && !s.input.form && s.fingerprint && s.generations) {
-        await this.index.add(tenantId, this.models.version, {
-          key: s.exactKey,
-          question,
-          fingerprint: s.fingerprint,
-          vector: embedding.vector,
-          embeddingModel: embedding.model,
-          at: Date.now(),
-        });
-      }
-      this.history.record({
-        ...row,
-        embedding: embedding?.vector ?? null,
-        embeddingModel: embedding?.model ?? null,
-      });
-    });
-  }
-
-  private recordFailure(
-    answerId: string,
-    tenantId: string,
-    question: string,
-    s: QueryState | null,
+    trace: QueryTrace | null,
     error: unknown,
     totalMs: number,
   ): void {
-    const code = error instanceof AppException ? (error.code as ErrorCode) : ErrorCode.INTERNAL_ERROR;
-    const decided = s?.routing?.route;
-    const route: QueryRoute = decided === undefined || decided === 'refuse' ? 'simple' : decided;
     this.metrics.recordQuery(tenantId, {
-      route,
+      route: failedRoute(trace),
       cacheKind: null,
       latencyMs: totalMs,
       ok: false,
-      nodeLatenciesMs: s?.timings,
+      nodeLatenciesMs: trace?.timings,
     });
-    this.history.record({
-      id: answerId,
-      tenantId,
-      question,
-      normalizedQuestion: s?.normalized || normalizeQuestionText(question),
-      sql: s?.draft?.sql ?? s?.candidate?.sql ?? null,
-      executedSql: null,
-      route,
-      cacheKind: null,
-      provider: s?.llm?.provider ?? null,
-      model: s?.llm?.model ?? null,
-      costUsd: s?.llm?.costUsd ?? 0,
-      latencyMs: round(totalMs),
-      success: false,
-      errorCode: code,
-      rowCount: null,
-      embedding: null,
-      embeddingModel: null,
-    });
+    this.history.record(failedRow(answerId, tenantId, question, normalized, trace, error, totalMs));
   }
 
   private errorOf(err: unknown): BatchErrorDto {
@@ -383,15 +299,6 @@ export class QueryService implements OnModuleDestroy {
       `Batch question failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
     );
     return { error: { code: ErrorCode.INTERNAL_ERROR, message: 'Internal error' } };
-  }
-
-  private async embed(question: string): Promise<QuestionEmbedding | null> {
-    try {
-      const { vector, model } = await this.embeddings.embedOne(question);
-      return { vector, model };
-    } catch {
-      return null;
-    }
   }
 
   private track(work: () => Promise<void>): void {

@@ -2,7 +2,7 @@ export * from './query-plan.types';
 export * from './semantic-model.schema';
 export * from './semantic-model.loader';
 export * from './semantic-model.service';
-export * from './semantic-planner.service';
+export * from './question-planner.service';
 export * from './semantic-sql-compiler.service';
 export * from './semantic.exception';
 export * from './semantic.module';

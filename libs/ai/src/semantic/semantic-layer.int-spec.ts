@@ -1,11 +1,12 @@
 import { AppConfig } from '@app/config';
 import { PgPoolService } from '@app/database';
+import { KnownValuesRepository } from '../agent/known-values.repository';
 import { KnownValuesService } from '../agent/known-values.service';
 import { SqlGuardService } from '../sql';
 import type { PlanOptions } from './query-plan.types';
 import { SemanticModelService } from './semantic-model.service';
-import { SemanticPlanner } from './semantic-planner.service';
-import { SemanticSqlCompiler } from './semantic-sql-compiler.service';
+import { QuestionPlannerService } from './question-planner.service';
+import { SemanticSqlCompilerService } from './semantic-sql-compiler.service';
 import {
   ANALYTICS_QUESTIONS,
   compareRows,
@@ -36,12 +37,12 @@ function expectRows(actual: Cell[][], expected: ExpectedAnswer): void {
 describe('semantic layer answers analytics questions on PostgreSQL', () => {
   const config = new AppConfig();
   const models = new SemanticModelService(config);
-  const planner = new SemanticPlanner(models, config);
-  const compiler = new SemanticSqlCompiler(models);
+  const planner = new QuestionPlannerService(models, config);
+  const compiler = new SemanticSqlCompilerService(models);
   const db = new PgPoolService(config);
   const guard = new SqlGuardService(config);
   // The tenant's own names, read from the database as on the query path, so "payments-api" or "bob" are matched.
-  const known = new KnownValuesService(db, models);
+  const known = new KnownValuesService(new KnownValuesRepository(db, models));
   let fx: AnalyticsFixture;
   let tenantA: TenantData;
   let tenantB: TenantData;

@@ -2,8 +2,8 @@ import { loadModule, parseSync } from 'pgsql-parser';
 import { ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
 import { SemanticModelService } from './semantic-model.service';
-import { SemanticPlanner } from './semantic-planner.service';
-import { SemanticSqlCompiler } from './semantic-sql-compiler.service';
+import { QuestionPlannerService } from './question-planner.service';
+import { SemanticSqlCompilerService } from './semantic-sql-compiler.service';
 import { SqlGuardService } from '../sql';
 import { businessCatalog } from '../sql/sql-catalog';
 
@@ -16,8 +16,8 @@ const NOW = new Date('2026-11-25T15:30:00.000Z');
 const TENANT = '11111111-1111-4111-8111-111111111111';
 const config = new AppConfig(ENV);
 const models = new SemanticModelService(config);
-const planner = new SemanticPlanner(models, config);
-const compiler = new SemanticSqlCompiler(models);
+const planner = new QuestionPlannerService(models, config);
+const compiler = new SemanticSqlCompilerService(models);
 // The tenant's own names, as the query path passes them.
 const knownValues = { repository: ['payments-api'] };
 const compile = async (q: string) =>
@@ -39,7 +39,7 @@ const QUESTIONS = [
   'average age of work in progress',
 ];
 
-describe('SemanticSqlCompiler', () => {
+describe('SemanticSqlCompilerService', () => {
   beforeAll(async () => {
     await loadModule();
   });

@@ -18,7 +18,7 @@ function literal(v: string): string {
  * are converted to the unit named in the column alias. The SQL guard still checks the result.
  */
 @Injectable()
-export class SemanticSqlCompiler {
+export class SemanticSqlCompilerService {
   private readonly model: SemanticModel;
 
   constructor(modelService: SemanticModelService) {

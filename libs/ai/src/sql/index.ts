@@ -1,5 +1,6 @@
 export * from './sql.module';
 export * from './sql-guard.service';
+export { loadSqlParser, parseSql, type ParsedSql } from './parse-sql';
 export * from './sql-validator.service';
 export * from './sql-executor.service';
 export * from './sql-guard.exception';

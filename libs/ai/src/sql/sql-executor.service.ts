@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient, QueryConfig } from 'pg';
 import { ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
-import { PgPoolService } from '@app/database';
+import { PgPoolService, isDatabaseUnavailable } from '@app/database';
 import { JSON_SAFE_TYPES, SESSION_SETTINGS } from './json-safe';
 import { SqlGuardException } from './sql-guard.exception';
 import type { ExecuteOptions, ExplainResult, SqlResult, SqlStatement } from './sql.types';
@@ -26,26 +26,6 @@ function extended(text: string, values: string[]): QueryConfig<string[]> {
 
 function pgError(err: unknown): PgError {
   return typeof err === 'object' && err !== null ? err : { message: String(err) };
-}
-
-/** SQLSTATEs and Node socket errors that mean "the database is not reachable", not "the query is wrong". */
-function isConnectionFailure(err: PgError): boolean {
-  const code = err.code ?? '';
-  return (
-    code.startsWith('08') ||
-    [
-      '57P01',
-      '57P02',
-      '57P03',
-      '53300',
-      'ECONNREFUSED',
-      'ECONNRESET',
-      'ETIMEDOUT',
-      'ENOTFOUND',
-      'EPIPE',
-    ].includes(code) ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(err.message ?? '')
-  );
 }
 
 /**
@@ -151,7 +131,7 @@ export class SqlExecutorService {
     if (err instanceof SqlGuardException) return err;
     const e = pgError(err);
     const extra = { sqlState: e.code, hint: e.hint, position: e.position };
-    if (isConnectionFailure(e)) {
+    if (isDatabaseUnavailable(err)) {
       return new SqlGuardException(
         ErrorCode.DEPENDENCY_UNAVAILABLE,
         'The database is unavailable; try again later.',

@@ -1,6 +1,7 @@
 import { ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
 import { businessCatalog, type SqlCatalog } from './sql-catalog';
+import { parseSql } from './parse-sql';
 import { SqlGuardException, type SqlRejectRule } from './sql-guard.exception';
 import { SqlGuardService } from './sql-guard.service';
 import { unfilteredTenantReferences } from './testing/tenant-filter-invariant';
@@ -391,6 +392,17 @@ describe('SqlGuardService', () => {
         /Column "title" does not exist/,
       );
     });
+  });
+
+  it('takes SQL already parsed, rewrites a copy and gives the same result as for the text', () => {
+    const sql =
+      "SELECT w.title FROM work_items w JOIN pull_requests p ON p.title = w.title WHERE w.status = 'done'";
+    const parsed = parseSql(sql);
+    const before = JSON.stringify(parsed);
+    expect(guard.check(parsed, { catalog })).toEqual(guard.check(sql, { catalog }));
+    expect(JSON.stringify(parsed)).toBe(before);
+    const unparsable = parseSql('SELEC 1');
+    expect(() => guard.check(unparsable, { catalog })).toThrow(SqlGuardException);
   });
 
   it('refuses to run before the parser is loaded', () => {

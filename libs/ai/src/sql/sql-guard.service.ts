@@ -1,12 +1,11 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Node, ParseResult, SelectStmt } from 'libpg-query';
-import { deparseSync, loadModule, parseSync } from 'pgsql-parser';
+import { deparseSync } from 'pgsql-parser';
 import { AppConfig } from '@app/config';
+import { loadSqlParser, parseSql, type ParsedSql } from './parse-sql';
 import { QueryAnalyzer, type ColumnIssue } from './query-analyzer';
 import { SqlGuardException } from './sql-guard.exception';
 import type { GuardContext, GuardResult } from './sql.types';
-
-const MAX_SQL_LENGTH = 100_000;
 
 const STATEMENT_KINDS: Record<string, string> = {
   InsertStmt: 'INSERT modifies data',
@@ -49,8 +48,8 @@ export interface GuardAnalysis {
 }
 
 /**
- * Turns SQL written by a language model into SQL that can only read the caller's rows: parses it with
- * PostgreSQL's own parser, refuses everything outside a positive allow-list, filters every tenant-scoped
+ * Turns SQL written by a language model into SQL that can only read the caller's rows: takes it parsed by
+ * PostgreSQL's own parser (parseSql; a string is parsed here), refuses everything outside a positive allow-list, filters every tenant-scoped
  * table to `$1`, caps the outer LIMIT and deparses the result. Throws SqlGuardException with a reason the
  * model can act on.
  */
@@ -62,19 +61,21 @@ export class SqlGuardService implements OnModuleInit {
 
   /** The parser is WebAssembly and loads asynchronously, once per process. */
   async onModuleInit(): Promise<void> {
-    await loadModule();
+    await loadSqlParser();
     this.loaded = true;
   }
 
-  check(sql: string, ctx: GuardContext): GuardResult {
+  check(sql: string | ParsedSql, ctx: GuardContext): GuardResult {
     return this.analyze(sql, ctx).result;
   }
 
-  analyze(sql: string, ctx: GuardContext): GuardAnalysis {
+  analyze(sql: string | ParsedSql, ctx: GuardContext): GuardAnalysis {
     if (!this.loaded) throw new Error('SqlGuardService used before onModuleInit() loaded the SQL parser');
     const rowLimit = ctx.rowLimit ?? this.config.sql.rowLimit;
-    const { stmt, version } = this.parseSingleSelect(sql);
-    const analysis = new QueryAnalyzer(ctx.catalog, rowLimit).analyze(stmt);
+    const shared = typeof sql !== 'string';
+    const { stmt, version } = this.singleSelect(shared ? sql : parseSql(sql));
+    // The analyzer rewrites in place; a tree passed in is shared (business rules read it), so rewrite a copy.
+    const analysis = new QueryAnalyzer(ctx.catalog, rowLimit).analyze(shared ? structuredClone(stmt) : stmt);
     const tree: ParseResult = { version, stmts: [{ stmt: { SelectStmt: analysis.stmt } }] };
     return {
       result: {
@@ -89,20 +90,9 @@ export class SqlGuardService implements OnModuleInit {
     };
   }
 
-  private parseSingleSelect(sql: string): { stmt: SelectStmt; version?: number } {
-    if (sql.length > MAX_SQL_LENGTH) {
-      throw SqlGuardException.rejected('too_long', `The query is longer than ${MAX_SQL_LENGTH} characters.`);
-    }
-    if (!sql.trim()) throw SqlGuardException.rejected('empty', 'The query is empty.');
-    let tree: ParseResult;
-    try {
-      tree = parseSync(sql) as ParseResult;
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      throw SqlGuardException.rejected('syntax_error', `PostgreSQL cannot parse the query: ${message}.`, {
-        parserMessage: message,
-      });
-    }
+  private singleSelect(parsed: ParsedSql): { stmt: SelectStmt; version?: number } {
+    if (!parsed.ok) throw parsed.error;
+    const tree = parsed.tree;
     const stmts = tree.stmts ?? [];
     if (stmts.length === 0) throw SqlGuardException.rejected('empty', 'The query is empty.');
     if (stmts.length > 1) {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/config';
+import type { ParsedSql } from './parse-sql';
 import { SqlExecutorService } from './sql-executor.service';
 import { SqlGuardException } from './sql-guard.exception';
 import { SqlGuardService } from './sql-guard.service';
@@ -30,7 +31,7 @@ export class SqlValidatorService {
     private readonly executor: SqlExecutorService,
   ) {}
 
-  async validate(sql: string, ctx: ValidateContext): Promise<ValidatedSql> {
+  async validate(sql: string | ParsedSql, ctx: ValidateContext): Promise<ValidatedSql> {
     const { result, columnIssues } = this.guard.analyze(sql, ctx);
     const [columns, explained] = await Promise.allSettled([
       Promise.resolve().then(() => {

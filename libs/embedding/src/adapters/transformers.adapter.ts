@@ -116,7 +116,13 @@ export class TransformersEmbeddingAdapter extends EmbeddingProvider {
     const extractor = await pipeline('feature-extraction', source, {
       device: 'cpu',
       dtype: this.options.dtype ?? 'q8',
-      session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+      // No spin-waiting between kernels, as for the bundled model (use-lite-onnx.runner.ts): on shared cores a
+      // spinning second thread takes the time slice the API or the other thread needs.
+      session_options: {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
+      },
     });
     const config = extractor.model.config as unknown as { hidden_size?: number };
     this.hiddenSize = config.hidden_size ?? 0;

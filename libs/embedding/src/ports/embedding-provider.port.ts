@@ -10,6 +10,12 @@ export abstract class EmbeddingProvider {
   abstract readonly dimensions: number;
   /** Largest number of texts one `embed` call should carry. */
   abstract readonly maxBatch: number;
+  /**
+   * Characters one `embed` call should carry at most (a call always takes at least one text). A local model
+   * computes in proportion to text length and runs one call at a time, so this bounds how long an interactive
+   * text waits behind a background batch already running; a remote gateway prefers few large calls.
+   */
+  readonly maxBatchChars: number = Number.POSITIVE_INFINITY;
   /** Texts longer than this are cut before embedding (the model would ignore or choke on the rest). */
   abstract readonly maxInputChars: number;
   /** How many `embed` calls may run at once: 1 for an in-process model, more for a remote gateway. */

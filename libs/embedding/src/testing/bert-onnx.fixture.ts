@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { onnx } from 'onnx-proto';
+import { SeededRandom } from '@app/common';
 
 /**
  * Writes ONNX models of a BERT encoder with random weights, so the `transformers` adapter can be tested and
@@ -34,19 +35,13 @@ const { AttributeType } = onnx.AttributeProto;
 
 // Hot loops use local bindings: under jest every global lookup (Math.*) goes through the sandbox's proxy and
 // made generation 40 times slower.
-const { imul, abs, max, min, round } = Math;
+const { abs, max, min, round } = Math;
 
 /** Deterministic uniform weights in [-scale, scale] (mulberry32): fast, and the same model every run. */
 function randomFloats(n: number, scale: number, seed: number): Float32Array {
   const out = new Float32Array(n);
-  let a = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = imul(t ^ (t >>> 15), t | 1);
-    t ^= t + imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
-  }
+  const random = new SeededRandom(seed).next;
+  for (let i = 0; i < n; i++) out[i] = (random() * 2 - 1) * scale;
   return out;
 }
 

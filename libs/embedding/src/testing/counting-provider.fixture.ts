@@ -11,6 +11,8 @@ export class CountingProvider extends EmbeddingProvider {
   readonly batches: string[][] = [];
   /** Makes the next batches fail (one error per batch) before answering normally again. */
   failures: Error[] = [];
+  /** Settable here, to check batches stop at a character budget. */
+  override maxBatchChars = Number.POSITIVE_INFINITY;
   /** Multiplies every vector (1 = unit length), to check that callers renormalise. */
   scale = 1;
   private gate?: Promise<void>;

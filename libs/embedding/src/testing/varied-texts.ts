@@ -1,4 +1,5 @@
 import { MEANING_TRIPLES } from './meaning-triples';
+import { SeededRandom } from '@app/common';
 
 /**
  * Seeded, varied English-ish texts for equality checks between tokenizers and runtimes: the meaning triples'
@@ -59,22 +60,12 @@ const EXTRAS = [
 
 const WORDS = [...new Set(MEANING_TRIPLES.flat().join(' ').split(/\s+/))].filter((w) => w.length > 0);
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` texts of `minWords`–`maxWords` words; no text contains a `:` unless `colons` is set. */
 export function variedTexts(
   count: number,
   { seed = 1, minWords = 1, maxWords = 24, colons = false } = {},
 ): string[] {
-  const rnd = seeded(seed);
+  const rnd = new SeededRandom(seed).next;
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)];
   const texts: string[] = [];
   for (let i = 0; i < count; i++) {

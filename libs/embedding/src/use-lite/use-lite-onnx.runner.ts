@@ -3,6 +3,25 @@ import { buildUseLiteOnnx, type UseLitePrecision } from './use-lite-onnx.builder
 
 export const USE_LITE_DIMENSIONS = 512;
 
+/**
+ * ONNX Runtime session settings for `threads` intra-op threads (EMBEDDING_THREADS). The pool does not spin
+ * between kernels: ORT's default spin-wait burns the time slice that the API's event loop or the other thread
+ * needs on a shared 2-core machine (bare runner, alternating rounds, load ~7: 2 spinning threads made 37–57 long
+ * and 96–164 short texts/s where 1 thread made 63–65 and 209–325; without spinning 2 threads came close to
+ * 1); with 1 thread there is no pool and nothing changes. One inter-op thread and sequential
+ * execution: the graph is a chain, there is nothing to run side by side. The memory arena stays on (off
+ * measured no faster); full graph optimisation fuses layer norms and attention.
+ */
+export const useLiteSessionOptions = (threads: number) =>
+  ({
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: true,
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  }) as const;
+
 /** Token ids per text (already clipped to 128) → rows × 512 float32, not normalised, in input order. */
 export type UseLiteRunner = (ids: number[][]) => Promise<Float32Array>;
 
@@ -19,11 +38,10 @@ export async function createUseLiteOnnxRunner({
   precision: UseLitePrecision;
 }): Promise<UseLiteRunner> {
   const ort = await import('onnxruntime-node');
-  const session = await ort.InferenceSession.create(buildUseLiteOnnx(precision), {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-  });
+  const session = await ort.InferenceSession.create(
+    buildUseLiteOnnx(precision),
+    useLiteSessionOptions(threads),
+  );
   return async (ids) => {
     const out = new Float32Array(ids.length * USE_LITE_DIMENSIONS);
     for (const batch of bucketByLength(ids.map((row) => row.length))) {

@@ -1,4 +1,4 @@
-import { SeededRandom } from './seeded-random';
+import { SeededRandom } from '@app/common';
 
 /**
  * A generated but believable engineering organisation: projects with their own vocabulary, people with

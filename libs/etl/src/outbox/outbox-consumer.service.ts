@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '@app/config';
-import { DatabaseEvents, DB_CHANNELS, PgPoolService } from '@app/database';
+import { DatabaseEventsService, DB_CHANNELS, PgPoolService } from '@app/database';
 import { VECTORIZE_JOB_SIZE } from '../queue.constants';
 import { VectorizeService } from '../vectorize.service';
 import { ChangeOutboxRepository, type OutboxGroup } from './change-outbox.repository';
@@ -10,6 +10,15 @@ const POLL_MS = 1000;
 /** Groups tried per drain before concluding every pending group is held by another worker. */
 const GROUPS_TRIED = 8;
 const RETRY_MS = 1000;
+/**
+ * Claim sizing: a batch is sized to about this much work at the rate the last batches went, between one model
+ * batch (a trickle, or a slow model: a change waits for little) and MAX_CLAIM (a backlog: the fixed cost of a
+ * transaction, and the writes of the last chunk the model does not overlap, spread over many records). It also
+ * bounds how long another tenant's changes wait for this transaction with one drain per pod.
+ */
+const CLAIM_TARGET_MS = 1000;
+const MIN_CLAIM = VECTORIZE_JOB_SIZE;
+const MAX_CLAIM = 512;
 
 /**
  * Applies the database's change outbox to the vector store. A batch is claimed, embedded, written to the store
@@ -25,18 +34,20 @@ export class OutboxConsumerService implements OnApplicationBootstrap, OnModuleDe
   private after: OutboxGroup | null = null;
   private readonly sleepers = new Set<() => void>();
   private loops: Promise<void>[] = [];
+  /** Changes applied per second by recent full batches (smoothed); sizes the next claim. */
+  private rate = 0;
 
   constructor(
     private readonly db: PgPoolService,
     private readonly outbox: ChangeOutboxRepository,
     private readonly vectorizer: VectorizeService,
-    private readonly events: DatabaseEvents,
+    private readonly events: DatabaseEventsService,
     private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
     this.events.on(DB_CHANNELS.outbox, () => this.wakeAll());
-    // VECTORIZE_CONCURRENCY drains per pod, each one transaction and one embedding batch at a time.
+    // VECTORIZE_CONCURRENCY drains per pod, each one transaction at a time.
     for (let i = 0; i < this.config.queue.vectorizeConcurrency; i++) this.loops.push(this.run());
   }
 
@@ -76,15 +87,29 @@ export class OutboxConsumerService implements OnApplicationBootstrap, OnModuleDe
         }
       }
       if (!group) return false;
-      const changes = await this.outbox.claim(client, group, VECTORIZE_JOB_SIZE);
+      const limit = this.claimLimit();
+      const changes = await this.outbox.claim(client, group, limit);
       if (changes.length === 0) return false;
+      const started = performance.now();
       await this.vectorizer.apply(group.tenantId, group.entity, changes);
       await this.outbox.remove(
         client,
         changes.map((c) => c.id),
       );
+      // Only a full claim says how fast a backlog drains; a trickle's single rows would understate it.
+      if (changes.length === limit) this.learnRate(changes.length, performance.now() - started);
       return true;
     });
+  }
+
+  private claimLimit(): number {
+    const sized = Math.round((this.rate * CLAIM_TARGET_MS) / 1000 / MIN_CLAIM) * MIN_CLAIM;
+    return Math.min(MAX_CLAIM, Math.max(MIN_CLAIM, sized));
+  }
+
+  private learnRate(changes: number, ms: number): void {
+    const rate = (changes * 1000) / Math.max(ms, 1);
+    this.rate = this.rate === 0 ? rate : 0.7 * this.rate + 0.3 * rate;
   }
 
   /** Resolves after `ms`, or earlier when the database announces new outbox rows. */

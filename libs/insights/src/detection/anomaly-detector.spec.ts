@@ -1,7 +1,7 @@
 import { INSIGHT_METRICS } from '../series/insight-metric';
 import { DEFAULT_DETECTION_OPTIONS as opts, type MetricSeries } from '../insights.types';
 import { binomial, poisson, seededRandom, seriesOf } from '../testing/series-fixtures';
-import { continuesFinding, detectAnomaly } from './anomaly-detector';
+import { continuesFinding, detectAnomaly, explainedBy, type FindingPlace } from './anomaly-detector';
 import { summarize } from './finding-summary';
 
 const metric = (id: string) => INSIGHT_METRICS.find((m) => m.id === id)!;
@@ -29,6 +29,26 @@ describe('detectAnomaly', () => {
     expect(['medium', 'high']).toContain(d.severity);
   });
 
+  it('judges WIP as a level: a steady 22–25 items rising to 40 is found, where counting noise would hide it', () => {
+    const steady = Array.from({ length: 26 }, (_, i) => 22 + (i % 4));
+    // Volume is the value, as for WIP readings (items in progress).
+    const wipSeries = (last: number, kind: 'level' | 'count'): MetricSeries => ({
+      ...seriesOf([...steady, last], { kind: 'count', metric: 'wip' }),
+      kind,
+    });
+    const level = detectAnomaly(wipSeries(40, 'level'), opts)!;
+    expect(level).toMatchObject({ kind: 'spike', direction: 'up', observed: 40 });
+    expect(level.expected.low).toBeGreaterThan(17);
+    expect(level.expected.high).toBeLessThan(31);
+    // The same values as events per week: 40 against about 24 is within Poisson noise (√24 ≈ 5).
+    expect(detectAnomaly(wipSeries(40, 'count'), opts)).toBeNull();
+    // A drop to nothing in progress stays finite and is reported.
+    expect(detectAnomaly(wipSeries(0, 'level'), opts)).toMatchObject({ direction: 'down', observed: 0 });
+    expect(summarize(metric('wip'), 'week', { name: 'project', value: 'PAY' }, level)).toMatch(
+      /^Work in progress in project PAY rose to 40 items on average in the week of \d+ \w+, against a usual \d+–\d+ items\.$/,
+    );
+  });
+
   it('reports a level shift from its first week, and keeps that start as the shift goes on', () => {
     const base = noisyWeeks(3, 20, 20);
     const shifted = [55, 52, 54];
@@ -41,6 +61,42 @@ describe('detectAnomaly', () => {
 
     const firstWeek = detectAnomaly(seriesOf([...base, 55]), opts)!;
     expect(continuesFinding(firstWeek, d)).toBe(true);
+  });
+
+  it('does not report a spike that has passed as a level shift in the weeks after it', () => {
+    const base = noisyWeeks(6, 26, 20);
+    expect(detectAnomaly(seriesOf([...base, 70]), opts)).toMatchObject({ kind: 'spike', direction: 'up' });
+    const after = noisyWeeks(7, 3, 20);
+    for (let w = 1; w <= after.length; w++) {
+      expect(detectAnomaly(seriesOf([...base, 70, ...after.slice(0, w)]), opts)).toBeNull();
+    }
+  });
+
+  it('finds a gradual drift once the accumulated change is clear, from the week it began', () => {
+    const random = seededRandom(8);
+    const base = Array.from({ length: 26 }, () => 40 * Math.exp(0.15 * (random() - 0.5)));
+    const drift = [1, 2, 3, 4, 5, 6].map((w) => 40 * (1 + 0.12 * w));
+    const series = seriesOf([...base, ...drift], { kind: 'duration', volume: 20 });
+    const d = detectAnomaly(series, opts)!;
+    expect(d).toMatchObject({ kind: 'level_shift', direction: 'up' });
+    expect(Date.parse(d.windowStart)).toBeLessThanOrEqual(Date.parse(series.points[28].start));
+  });
+
+  it('judges a rate by its count model: 5 failures of 12 at a usual 10% is chance, 9 of 12 is not', () => {
+    const random = seededRandom(9);
+    const volume = Array.from({ length: 26 }, () => 12);
+    const failed = volume.map((n) => binomial(random, n, 0.1));
+    const rates = (last: number) => {
+      const s = seriesOf([...failed.map((f) => f / 12), last / 12], {
+        kind: 'rate',
+        volume: [...volume, 12],
+      });
+      [...failed, last].forEach((f, i) => (s.points[i].numerator = f));
+      return s;
+    };
+    // A normal approximation calls 5 of 12 (42%) a 3.7-deviation event; its exact tail is ~1 in 250.
+    expect(detectAnomaly(rates(5), opts)).toBeNull();
+    expect(detectAnomaly(rates(9), opts)).toMatchObject({ direction: 'up', observed: 0.75 });
   });
 
   it('does not alert on weekday seasonality: quiet weekends and busy weekdays are the usual pattern', () => {
@@ -91,15 +147,53 @@ describe('detectAnomaly', () => {
   });
 });
 
+describe('explainedBy', () => {
+  const place = (p: Partial<FindingPlace>): FindingPlace => ({
+    metric: 'deployment_frequency',
+    grain: 'week',
+    dimensionName: '',
+    dimensionValue: '',
+    direction: 'down',
+    windowStart: '2026-11-23T00:00:00.000Z',
+    windowEnd: '2026-11-30T00:00:00.000Z',
+    ...p,
+  });
+  const service = { dimensionName: 'service', dimensionValue: 'payments-api' };
+
+  it('drops the overall series’ finding when one of its dimension values already explains it', () => {
+    const dimension = place(service);
+    expect(explainedBy(place({}), [dimension])).toBe(dimension);
+    // The other way round, the other direction, another metric or another window: both are told.
+    expect(explainedBy(dimension, [place({})])).toBeNull();
+    expect(explainedBy(place({}), [place({ ...service, direction: 'up' })])).toBeNull();
+    expect(explainedBy(place({}), [place({ ...service, metric: 'throughput' })])).toBeNull();
+    expect(
+      explainedBy(place({}), [
+        place({ ...service, windowStart: '2026-11-09T00:00:00.000Z', windowEnd: '2026-11-16T00:00:00.000Z' }),
+      ]),
+    ).toBeNull();
+  });
+
+  it('does not report a weekly level shift again as daily drops, this week included', () => {
+    const shift = place({ kind: 'level_shift', windowStart: '2026-11-16T00:00:00.000Z' });
+    const day = (d: string) =>
+      place({ grain: 'day', windowStart: `2026-${d}T00:00:00.000Z`, windowEnd: `2026-${d}T23:59:59.000Z` });
+    expect(explainedBy(day('11-25'), [shift])).toBe(shift);
+    expect(explainedBy(day('12-01'), [shift])).toBe(shift);
+    // Before the shift began, or a spike week (not in force afterwards), or another series: a finding of its own.
+    expect(explainedBy(day('11-10'), [shift])).toBeNull();
+    expect(explainedBy(day('12-01'), [place({ kind: 'spike' })])).toBeNull();
+    expect(explainedBy(day('11-25'), [{ ...shift, ...service }])).toBeNull();
+  });
+});
+
 describe('summarize', () => {
   it('reads like the issue’s example for a change failure rate', () => {
-    const volume = [...Array.from({ length: 20 }, () => 14), 13];
-    const rates = [
-      ...[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1].map((f) => f / 14),
-      5 / 13,
-    ];
-    const series = seriesOf(rates, { kind: 'rate', volume });
-    series.points[20].numerator = 5;
+    const volume = [...Array.from({ length: 20 }, () => 28), 26];
+    const failed = [2, 2, 1, 3, 2, 2, 2, 1, 2, 3, 2, 2, 2, 2, 1, 2, 2, 3, 2, 2];
+    const series = seriesOf([...failed.map((f) => f / 28), 10 / 26], { kind: 'rate', volume });
+    failed.forEach((f, i) => (series.points[i].numerator = f));
+    series.points[20].numerator = 10;
     const d = detectAnomaly(series, opts)!;
     expect(d.direction).toBe('up');
     const text = summarize(
@@ -109,7 +203,7 @@ describe('summarize', () => {
       d,
     );
     expect(text).toMatch(
-      /^Change failure rate for payments-api rose to 38% in the week of 25 May, against a usual \d+–\d+%; 5 of 13 production deployments failed or were rolled back\.$/,
+      /^Change failure rate for payments-api rose to 38% in the week of 25 May, against a usual \d+–\d+%; 10 of 26 production deployments failed or were rolled back\.$/,
     );
   });
 

@@ -25,6 +25,7 @@ export function formatValue(metric: InsightMetric, v: number): string {
       return plain(v);
     case 'duration':
     case 'size':
+    case 'level':
       return `${plain(v)} ${metric.unit ?? ''}`.trim();
   }
 }
@@ -52,18 +53,29 @@ export function summarize(
   dimension: InsightDimension | null,
   d: Detection,
 ): string {
-  const subject = dimension ? `${metric.label} for ${dimension.value}` : metric.label;
-  const per = metric.kind === 'count' ? ` per ${grain}` : '';
+  // A snapshot metric (WIP) is a level, not events per period: a weekly value is the mean of the daily readings.
+  const subject = !dimension
+    ? metric.label
+    : metric.snapshot
+      ? `${metric.label} in ${dimension.name} ${dimension.value}`
+      : `${metric.label} for ${dimension.value}`;
+  const per = metric.snapshot
+    ? grain === 'week'
+      ? ' on average'
+      : ''
+    : metric.kind === 'count'
+      ? ` per ${grain}`
+      : '';
   const verb =
     d.kind === 'level_shift'
       ? `has been ${d.direction === 'up' ? 'up' : 'down'} at ${formatValue(metric, d.observed)}${per}`
-      : `${d.direction === 'up' ? 'rose' : 'fell'} to ${formatValue(metric, d.observed)}`;
-  const usual = `against a usual ${formatRange(metric, d.expected.low, d.expected.high)}${per}`;
+      : `${d.direction === 'up' ? 'rose' : 'fell'} to ${formatValue(metric, d.observed)}${metric.snapshot ? per : ''}`;
+  const usual = `against a usual ${formatRange(metric, d.expected.low, d.expected.high)}${metric.snapshot ? '' : per}`;
   let tail = '';
   if (metric.kind === 'rate' && d.numerator !== undefined) {
     tail = `; ${d.numerator} of ${d.volume} ${metric.volumeNoun} ${metric.numeratorPhrase ?? ''}`.trimEnd();
-  } else if (metric.kind !== 'count') {
-    tail = `; ${d.volume} ${metric.volumeNoun}`;
+  } else if (metric.kind !== 'count' && metric.kind !== 'level') {
+    tail = `; ${d.volume} ${metric.volumeNoun}${metric.snapshot && grain === 'week' ? ' on average' : ''}`;
   }
   return `${subject} ${verb} ${when(grain, d)}, ${usual}${tail}.`;
 }

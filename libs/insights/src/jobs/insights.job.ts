@@ -9,7 +9,7 @@ import {
   SWEEP_JOB,
   type DetectJobData,
 } from '../insights.constants';
-import { InsightsScheduler } from '../insights-scheduler.service';
+import { InsightsSchedulerService } from '../insights-scheduler.service';
 
 /** Detection runs (one tenant each, in queue order: fair across tenants) and the periodic sweep. */
 @Processor(INSIGHTS_QUEUE, { concurrency: 1, lockDuration: 120_000 })
@@ -18,7 +18,7 @@ export class InsightsJob extends WorkerHost {
 
   constructor(
     private readonly detection: InsightDetectionService,
-    private readonly scheduler: InsightsScheduler,
+    private readonly scheduler: InsightsSchedulerService,
   ) {
     super();
   }

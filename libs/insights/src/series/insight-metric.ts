@@ -20,12 +20,17 @@ export interface InsightMetric {
   numeratorPhrase?: string;
   /** Whether per-dimension-value series are built (on the entity's location dimension). */
   perDimension: boolean;
+  /**
+   * A measure known for now only (the semantic model's `snapshot: true`: WIP and its age). Its series is built
+   * from the readings each detection run records (insight_snapshots), not from past periods of the data.
+   */
+  snapshot?: boolean;
 }
 
 /**
  * The metrics watched for every tenant, all defined by the semantic model (libs/ai/semantic-model.yaml); a
- * metric whose measure the loaded model lacks is skipped at boot. MTTR, WIP and aging WIP have no measure there
- * yet (docs/insights.md).
+ * metric whose measure the loaded model lacks is skipped at boot. WIP and aging WIP are snapshots of now in the
+ * model (the data keeps no status history): their series are the readings recorded at every run (docs/insights.md).
  */
 export const INSIGHT_METRICS: readonly InsightMetric[] = [
   {
@@ -110,6 +115,18 @@ export const INSIGHT_METRICS: readonly InsightMetric[] = [
     perDimension: true,
   },
   {
+    id: 'time_to_restore_median',
+    label: 'Median time to restore',
+    measure: 'time_to_restore',
+    aggregation: 'median',
+    percentile: null,
+    kind: 'duration',
+    grains: ['week'],
+    unit: 'hours',
+    volumeNoun: 'failed or rolled-back production deployments restored',
+    perDimension: true,
+  },
+  {
     id: 'pr_size_median',
     label: 'Median pull request size',
     measure: 'pr_size',
@@ -120,6 +137,32 @@ export const INSIGHT_METRICS: readonly InsightMetric[] = [
     unit: 'lines',
     volumeNoun: 'pull requests opened',
     perDimension: true,
+  },
+  {
+    id: 'wip',
+    label: 'Work in progress',
+    measure: 'work_in_progress',
+    aggregation: 'count',
+    percentile: null,
+    kind: 'level',
+    grains: ['day', 'week'],
+    unit: 'items',
+    volumeNoun: 'items in progress',
+    perDimension: true,
+    snapshot: true,
+  },
+  {
+    id: 'aging_wip_median',
+    label: 'Median age of work in progress',
+    measure: 'aging_wip',
+    aggregation: 'median',
+    percentile: null,
+    kind: 'duration',
+    grains: ['day', 'week'],
+    unit: 'days',
+    volumeNoun: 'items in progress',
+    perDimension: true,
+    snapshot: true,
   },
 ];
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   SemanticModelService,
-  SemanticSqlCompiler,
+  SemanticSqlCompilerService,
   SqlExecutorService,
   SqlGuardService,
   type PlanFilter,
@@ -36,6 +36,15 @@ export interface SeriesWindow {
   end: Date;
 }
 
+/** One reading of a snapshot metric (WIP, its age) now, overall (dimension null) or for one dimension value. */
+export interface SnapshotReading {
+  dimension: InsightDimension | null;
+  /** null: nothing to summarise (an age with no item in progress). */
+  value: number | null;
+  /** Items behind the value (for WIP, the value itself). */
+  volume: number;
+}
+
 export interface SeriesRequest {
   tenantId: string;
   metric: InsightMetric;
@@ -59,7 +68,7 @@ export class MetricSeriesService {
 
   constructor(
     private readonly models: SemanticModelService,
-    private readonly compiler: SemanticSqlCompiler,
+    private readonly compiler: SemanticSqlCompilerService,
     private readonly guard: SqlGuardService,
     private readonly executor: SqlExecutorService,
   ) {
@@ -112,11 +121,60 @@ export class MetricSeriesService {
     grain: Grain,
     window: SeriesWindow,
     dimension: InsightDimension | null,
+    asOf = window.end,
   ): string {
-    return this.compiler.compile(
-      this.plan(metric, grain, window, dimension?.name ?? null, dimension?.value),
-      '',
-    ).guardSql;
+    // A snapshot metric's past values are not in the data: its evidence is the reading as of the run.
+    const plan = metric.snapshot
+      ? this.snapshotPlan(metric, asOf, dimension?.name ?? null, dimension?.value)
+      : this.plan(metric, grain, window, dimension?.name ?? null, dimension?.value);
+    return this.compiler.compile(plan, '').guardSql;
+  }
+
+  /**
+   * A snapshot metric now (as of `asOf`), overall and for every value of its location dimension (at most
+   * `maxValues`, most items first): the readings a detection run records. Same compiler, guard and reader-role
+   * path as the series.
+   */
+  async current(
+    tenantId: string,
+    metric: InsightMetric,
+    asOf: Date,
+    maxValues: number,
+  ): Promise<SnapshotReading[]> {
+    const dimension = this.dimensionOf(metric);
+    const measure = this.models.model.measures[metric.measure];
+    const needsCount = measure.type !== 'count';
+    const read = async (dim: string | null) => {
+      const values = await this.run(tenantId, this.snapshotPlan(metric, asOf, dim));
+      const counts = needsCount
+        ? await this.run(tenantId, this.snapshotPlan(metric, asOf, dim, undefined, true))
+        : values;
+      const key = (row: unknown[]) => (dim ? text(row[0]) : '');
+      const at = dim ? 1 : 0;
+      const volumeOf = new Map(counts.map((row) => [key(row), Number(row[at] ?? 0)]));
+      return values.map((row) => ({
+        group: key(row),
+        reading: row[at] === null || row[at] === undefined ? null : Number(row[at]),
+        volume: volumeOf.get(key(row)) ?? 0,
+      }));
+    };
+    const overall = (await read(null))[0];
+    const out: SnapshotReading[] = [
+      {
+        dimension: null,
+        value: overall?.reading ?? (measure.type === 'count' ? 0 : null),
+        volume: overall?.volume ?? 0,
+      },
+    ];
+    if (!dimension) return out;
+    const byValue = (await read(dimension))
+      .filter((r) => r.group !== '' && r.volume > 0)
+      .sort((a, b) => b.volume - a.volume || a.group.localeCompare(b.group))
+      .slice(0, maxValues);
+    for (const r of byValue) {
+      out.push({ dimension: { name: dimension, value: r.group }, value: r.reading, volume: r.volume });
+    }
+    return out;
   }
 
   /** Points by dimension value ('' for the overall series) and period start (ms). */
@@ -189,6 +247,27 @@ export class MetricSeriesService {
       );
     }
     return { metric: req.metric.id, kind: req.metric.kind, grain: req.grain, dimension, points: filled };
+  }
+
+  /** "<metric> now [by <dimension>]": no time column, window or grain; `now` in the measure is `asOf`. */
+  private snapshotPlan(
+    metric: InsightMetric,
+    asOf: Date,
+    dimension: string | null,
+    dimensionValue?: string,
+    countOnly = false,
+  ): QueryPlan {
+    const window = { start: asOf, end: asOf };
+    const plan = this.plan(metric, 'day', window, dimension, dimensionValue, countOnly);
+    return {
+      ...plan,
+      question: `insight ${metric.id} now`,
+      time: null,
+      window: null,
+      grain: null,
+      asOf: asOf.toISOString(),
+      explanation: `${metric.label} now`,
+    };
   }
 
   /** The plan the semantic planner would make for "<metric> per <grain> [by <dimension>]", with the model's rules. */

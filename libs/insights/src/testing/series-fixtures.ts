@@ -1,15 +1,9 @@
 import type { Grain, MetricKind, MetricSeries, SeriesPoint } from '../insights.types';
+import { SeededRandom } from '@app/common';
 
 /** mulberry32: the same numbers on every machine, so tests and the benchmark are reproducible. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return new SeededRandom(seed).next;
 }
 
 /** Poisson sample (Knuth for small means, a rounded normal above 30). */

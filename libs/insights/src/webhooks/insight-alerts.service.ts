@@ -6,7 +6,7 @@ import { IntegrationsService } from '@app/integrations';
 import { INSIGHT_ALERTS_QUEUE, type AlertJobData } from '../insights.constants';
 import { InsightsRepository, type InsightRow } from '../insights.repository';
 import { toInsightDto } from '../dto/insight.dto';
-import { WebhookSender } from './webhook-sender.service';
+import { WebhookSenderService } from './webhook-sender.service';
 
 /**
  * New high-severity findings go to the tenant's webhook integrations (kind "webhook": baseUrl is the URL, the
@@ -22,7 +22,7 @@ export class InsightAlertsService {
     private readonly config: AppConfig,
     private readonly integrations: IntegrationsService,
     private readonly repository: InsightsRepository,
-    private readonly sender: WebhookSender,
+    private readonly sender: WebhookSenderService,
   ) {}
 
   async enqueue(row: InsightRow): Promise<void> {

@@ -16,7 +16,7 @@ export class WebhookDeliveryError extends Error {}
  * anything but a 2xx as a failure for the queue to retry.
  */
 @Injectable()
-export class WebhookSender {
+export class WebhookSenderService {
   constructor(
     private readonly config: AppConfig,
     private readonly egress: EgressGuard,

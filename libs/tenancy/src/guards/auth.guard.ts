@@ -4,7 +4,6 @@ import type { FastifyRequest } from 'fastify';
 import { ErrorCode } from '@app/common';
 import { TenancyException } from '../tenancy.exception';
 import { TenantContext } from '../tenant-context';
-import { bearerToken } from './bearer';
 import { CredentialResolver } from './credential.resolver';
 import { ACCESS_KEY, type Access } from './access.decorator';
 
@@ -27,7 +26,7 @@ export class AuthGuard implements CanActivate {
     ]);
     if (!access) return true;
     const request = ctx.switchToHttp().getRequest<FastifyRequest>();
-    const caller = await this.credentials.resolve(bearerToken(request));
+    const caller = await this.credentials.resolveRequest(request);
     if (access === 'admin' && caller.kind !== 'admin') {
       throw new TenancyException(ErrorCode.FORBIDDEN, 'This route needs the admin token');
     }

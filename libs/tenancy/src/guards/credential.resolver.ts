@@ -1,15 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '@app/config';
 import { ErrorCode } from '@app/common';
 import { ApiKeyService } from '../api-key.service';
 import { TenancyException } from '../tenancy.exception';
 import type { Caller } from '../tenant-context';
+import { bearerToken } from './bearer';
 
 /** Turns a bearer token into a caller: the admin, a tenant, or a 401. */
 @Injectable()
 export class CredentialResolver {
   private readonly adminDigest: Buffer;
+  /** Each request's caller, resolved once: the rate limits, the quota and the guard all ask for it. */
+  private readonly byRequest = new WeakMap<object, Promise<Caller>>();
 
   constructor(
     config: AppConfig,
@@ -18,7 +22,14 @@ export class CredentialResolver {
     this.adminDigest = createHash('sha256').update(config.auth.adminToken).digest();
   }
 
-  async resolve(token: string | undefined): Promise<Caller> {
+  /** The caller of a request, from its bearer token; the same promise for every asker of one request. */
+  resolveRequest(request: FastifyRequest): Promise<Caller> {
+    let caller = this.byRequest.get(request.raw);
+    if (!caller) this.byRequest.set(request.raw, (caller = this.resolve(bearerToken(request))));
+    return caller;
+  }
+
+  private async resolve(token: string | undefined): Promise<Caller> {
     if (!token) throw new TenancyException(ErrorCode.UNAUTHORIZED, 'Missing bearer token');
     if (this.isAdmin(token)) return { kind: 'admin' };
     const key = await this.apiKeys.resolve(token);

@@ -85,7 +85,10 @@ export class RouteClassLimitsDto {
 
 export class TenantLimitsDto {
   @ApiProperty() tenantId!: string;
-  @ApiProperty({ description: 'Length of the rate-limit window in seconds (RATE_LIMIT_WINDOW_S)' })
+  @ApiProperty({
+    description:
+      'Seconds in which an empty bucket refills to its capacity (RATE_LIMIT_WINDOW_S): each limit is a burst of that many, refilled at that many per window',
+  })
   windowS!: number;
   @ApiProperty({ type: RouteClassLimitsDto, description: 'Limits in force (0 = unlimited)' })
   effective!: RouteClassLimitsDto;

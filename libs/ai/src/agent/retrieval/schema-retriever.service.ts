@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { PgPoolService } from '@app/database';
-import { EmbeddingService } from '@app/embedding';
+import { dot, EmbeddingService } from '@app/embedding';
 import { SemanticModelService, type ModelEntity, type ModelMeasure, type QueryPlan } from '../../semantic';
 import type { QuestionEmbedding, SchemaContext } from '../query-state';
+import { SchemaColumnsRepository } from './schema-columns.repository';
 
 /** Tables within this cosine of the best one are shown too: USE-lite's margins between related texts are small. */
 const TABLE_MARGIN = 0.08;
@@ -18,12 +18,6 @@ interface TableDoc {
 interface EmbeddedDocs {
   model: string;
   tables: { doc: TableDoc; vectors: Float32Array[] }[];
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 function measureText(m: ModelMeasure): string {
@@ -58,14 +52,14 @@ function measureText(m: ModelMeasure): string {
  * values and the measures defined on them. The tenant column is never shown: the guard adds it.
  */
 @Injectable()
-export class SchemaRetriever {
-  private readonly logger = new Logger(SchemaRetriever.name);
+export class SchemaRetrieverService {
+  private readonly logger = new Logger(SchemaRetrieverService.name);
   private docs?: Promise<TableDoc[]>;
   private embedded?: Promise<EmbeddedDocs | null>;
 
   constructor(
     private readonly models: SemanticModelService,
-    private readonly pg: PgPoolService,
+    private readonly columns: SchemaColumnsRepository,
     private readonly embeddings: EmbeddingService,
   ) {}
 
@@ -145,23 +139,14 @@ export class SchemaRetriever {
   private async buildDocs(): Promise<TableDoc[]> {
     const m = this.models.model;
     const tables = Object.values(m.entities).map((e) => e.table);
-    const { rows } = await this.pg.pool.query<{
-      table_name: string;
-      column_name: string;
-      data_type: string;
-      udt_name: string;
-    }>(
-      `SELECT table_name, column_name, data_type, udt_name FROM information_schema.columns
-       WHERE table_schema = current_schema() AND table_name = ANY($1)`,
-      [tables],
-    );
+    const rows = await this.columns.columns(tables);
     const typeOf = (table: string, column: string) => {
-      const r = rows.find((x) => x.table_name === table && x.column_name === column);
+      const r = rows.find((x) => x.table === table && x.column === column);
       if (!r) return 'unknown';
-      if (r.data_type === 'ARRAY') return `${r.udt_name.replace(/^_/, '')}[]`;
-      if (r.data_type === 'timestamp with time zone') return 'timestamptz';
-      if (r.data_type === 'character varying') return 'text';
-      return r.data_type;
+      if (r.dataType === 'ARRAY') return `${r.udtName.replace(/^_/, '')}[]`;
+      if (r.dataType === 'timestamp with time zone') return 'timestamptz';
+      if (r.dataType === 'character varying') return 'text';
+      return r.dataType;
     };
     return Object.entries(m.entities).map(([key, e]) => this.tableDoc(key, e, typeOf));
   }

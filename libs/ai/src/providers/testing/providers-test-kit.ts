@@ -2,20 +2,47 @@ import { randomUUID } from 'node:crypto';
 import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { AppConfig, ConfigModule } from '@app/config';
-import { DatabaseModule, PgPoolService, PrismaService } from '@app/database';
+import { DatabaseModule, PgPoolService } from '@app/database';
 import { EgressModule } from '@app/egress';
-import { IntegrationsService, SecretBox, type PutIntegrationDto } from '@app/integrations';
+import { MetricsService } from '@app/metrics';
+import {
+  IntegrationsRepository,
+  IntegrationsService,
+  SecretBox,
+  type PutIntegrationDto,
+} from '@app/integrations';
+import { ApiKeyRepository, ApiKeyService, TenantRepository, TenantService } from '@app/tenancy';
 import { CostLedgerService } from '../cost-ledger.service';
-import { LlmProviderRegistry } from '../llm-provider-registry.service';
-import { LlmRouter } from '../llm-router.service';
+import { LlmProviderRegistryService } from '../llm-provider-registry.service';
+import { LlmRouterService } from '../llm-router.service';
 import { ProvidersModule } from '../providers.module';
 
-/** IntegrationsModule without its controller (which needs the tenancy module's request context). */
+/** Provider-call metrics in their own registry; the per-tenant performance store (Redis) is left out. */
+type PerformanceStore = ConstructorParameters<typeof MetricsService>[1];
+const noPerformanceStore = { recordProviderCall: () => Promise.resolve() } as unknown as PerformanceStore;
+
+/**
+ * IntegrationsModule and TenancyModule without their controllers and guard (which need the request context),
+ * and MetricsService without the performance store.
+ */
 @Global()
 @Module({
   imports: [EgressModule],
-  providers: [IntegrationsService, SecretBox],
-  exports: [IntegrationsService, SecretBox],
+  providers: [
+    IntegrationsRepository,
+    IntegrationsService,
+    SecretBox,
+    TenantRepository,
+    ApiKeyRepository,
+    ApiKeyService,
+    TenantService,
+    {
+      provide: MetricsService,
+      useFactory: (config: AppConfig) => new MetricsService(config, noPerformanceStore),
+      inject: [AppConfig],
+    },
+  ],
+  exports: [IntegrationsService, SecretBox, TenantService, MetricsService],
 })
 class IntegrationsServiceModule {}
 
@@ -29,20 +56,22 @@ export async function bootProviders(env: Record<string, string> = {}) {
     .useValue(config)
     .compile();
   await moduleRef.init();
-  const prisma = moduleRef.get(PrismaService);
+  const tenants = moduleRef.get(TenantService);
   const integrations = moduleRef.get(IntegrationsService);
   const pg = moduleRef.get(PgPoolService);
   return {
     moduleRef,
-    router: moduleRef.get(LlmRouter),
-    registry: moduleRef.get(LlmProviderRegistry),
+    router: moduleRef.get(LlmRouterService),
+    registry: moduleRef.get(LlmProviderRegistryService),
     ledger: moduleRef.get(CostLedgerService),
-    prisma,
+    metrics: moduleRef.get(MetricsService),
     pg,
 
     async createTenant(monthlyBudgetUsd?: number): Promise<string> {
-      const tenant = await prisma.tenant.create({
-        data: { slug: `t-${randomUUID()}`, name: 'Test tenant', monthlyBudgetUsd: monthlyBudgetUsd ?? null },
+      const tenant = await tenants.create({
+        slug: `t-${randomUUID()}`,
+        name: 'Test tenant',
+        monthlyBudgetUsd,
       });
       return tenant.id;
     },

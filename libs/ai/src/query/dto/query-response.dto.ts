@@ -41,6 +41,27 @@ export class RoutingDto {
   @ApiProperty({ nullable: true, type: Boolean }) llmAvailable!: boolean | null;
 }
 
+export class AnswerColumnDto {
+  @ApiProperty({ description: 'The column, as named in `columns`', example: 'median_cycle_time_hours' })
+  name!: string;
+  @ApiProperty({
+    description: 'Human label from the semantic model (measure, dimension or time bucket)',
+    example: 'Median cycle time',
+  })
+  label!: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      "`count` (integers), `ratio` (a fraction in [0,1], shown as a percentage), the measure's unit " +
+      '(`hours`, `days`, `minutes`, `points`, `lines`), the grain of a time bucket (`day`, `week`, `month`, ' +
+      '`quarter`, `year`), or null',
+    example: 'hours',
+  })
+  unit!: string | null;
+  @ApiProperty({ enum: ['dimension', 'measure', 'time'] }) role!: 'dimension' | 'measure' | 'time';
+}
+
 export class QueryResponseDto {
   @ApiProperty({ format: 'uuid' }) answerId!: string;
   @ApiProperty() question!: string;
@@ -53,6 +74,13 @@ export class QueryResponseDto {
   understood!: string;
   @ApiProperty({ description: 'The guarded SQL that produced the rows ($1 is the tenant)' }) sql!: string;
   @ApiProperty({ type: [String] }) columns!: string[];
+  @ApiPropertyOptional({
+    type: [AnswerColumnDto],
+    description:
+      'What each column means, in `columns` order, when the semantic layer wrote the SQL (also on cached ' +
+      'answers it wrote); absent for SQL a model wrote',
+  })
+  columnInfo?: AnswerColumnDto[];
   @ApiProperty({ type: 'array', items: { type: 'array', items: {} }, description: 'Rows in `columns` order' })
   rows!: unknown[][];
   @ApiProperty() rowCount!: number;

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from '@nestjs/common';
 import { HierarchicalNSW } from 'hnswlib-node';
+import { dot } from '@app/embedding';
 import type { CollectionSpec, VectorPayload, VectorSearchHit } from '../../ports/vector-store.port';
 import type { NormalizedFilter, ValidPoint } from '../../vector-input';
 import { PayloadPostings } from './payload-postings';
@@ -78,12 +79,6 @@ function normalize(vector: readonly number[]): number[] {
   for (const x of vector) norm += x * x;
   norm = Math.sqrt(norm);
   return vector.map((x) => x / norm);
-}
-
-function dot(a: readonly number[], b: readonly number[]): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
 
 /** The k best [label, score] pairs, best first, without sorting everything. */
