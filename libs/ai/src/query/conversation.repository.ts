@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ErrorCode } from '@app/common';
+import { batchPerTurn, ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
 import { RedisService } from '@app/database';
 import type { LogicalForm } from '../semantic/parser/logical-form.types';
@@ -37,6 +37,11 @@ interface StoredConversation {
 export class ConversationRepository {
   private readonly logger = new Logger(ConversationRepository.name);
   readonly ttlS: number;
+  // A new conversation is written with every answer; under load the writes of one turn go out as one pipeline,
+  // in the order they were made (a later save of the same conversation still lands last).
+  private readonly writes = batchPerTurn<{ key: string; value: string }, void>((items) =>
+    this.writeBatch(items),
+  );
 
   constructor(
     config: AppConfig,
@@ -90,10 +95,19 @@ export class ConversationRepository {
 
   private async write(tenantId: string, id: string, value: StoredConversation): Promise<void> {
     try {
-      await this.redis.client.set(this.key(tenantId, id), JSON.stringify(value), 'EX', this.ttlS);
+      await this.writes.load({ key: this.key(tenantId, id), value: JSON.stringify(value) });
     } catch (err) {
       this.logger.warn(`Conversation write failed: ${String(err)}`);
     }
+  }
+
+  private async writeBatch(items: readonly { key: string; value: string }[]): Promise<(void | Error)[]> {
+    const pipeline = this.redis.client.pipeline();
+    for (const { key, value } of items) pipeline.set(key, value, 'EX', this.ttlS);
+    // Without a connection ioredis may resolve with per-command errors instead of rejecting.
+    const results = await pipeline.exec();
+    if (!results) return items.map(() => new Error('the conversation store did not answer'));
+    return results.map(([err]) => err ?? undefined);
   }
 
   private key(tenantId: string, id: string): string {
