@@ -130,15 +130,11 @@ export class InsightDetectionService {
     const baselineStart = new Date(
       Date.parse(detection.windowStart) - this.options.baseline[s.grain] * PERIOD_MS[s.grain],
     );
+    // The finding is written at its place, with its evidence.
     const write: InsightWrite = {
       tenantId,
-      metric: s.metric,
-      grain: s.grain,
-      dimensionName: s.dimension?.name ?? '',
-      dimensionValue: s.dimension?.value ?? '',
+      ...place,
       kind: detection.kind,
-      windowStart: detection.windowStart,
-      windowEnd: detection.windowEnd,
       direction: detection.direction,
       observed: detection.observed,
       expected: detection.expected.value,
