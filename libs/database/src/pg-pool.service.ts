@@ -12,8 +12,12 @@ export class PgPoolService implements OnModuleDestroy {
 
   constructor(config: AppConfig) {
     this.pool = new Pool({ connectionString: config.database.url, max: config.database.poolSize });
-    // An idle client's error (e.g. the server terminated it) must not crash the process.
+    // A connection the server terminates (pg_terminate_backend, a failover) must not crash the process, whether
+    // it is idle (pg-pool re-emits on the pool) or checked out with no query running (pg emits on the client,
+    // where pg-pool keeps no listener while it is out). The failure still reaches whoever uses the client next,
+    // and pg-pool discards a client that is no longer queryable when it is released.
     this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /** True when the database answers; throws the driver's error otherwise (readiness shows its message). */
@@ -25,11 +29,6 @@ export class PgPoolService implements OnModuleDestroy {
   /** Runs fn in a transaction on one connection; rolls back on any error. */
   async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    // pg-pool drops its idle error listener while a client is checked out; a backend terminated between two
-    // queries of this transaction would then emit an unhandled 'error' and crash the process. The failure
-    // still reaches the caller through the next query.
-    const onError = () => undefined;
-    client.on('error', onError);
     let failed: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -41,7 +40,6 @@ export class PgPoolService implements OnModuleDestroy {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.removeListener('error', onError);
       // A client whose transaction failed may hold a dead connection: destroy it rather than pool it.
       client.release(failed);
     }
