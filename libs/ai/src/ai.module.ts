@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, type OnModuleInit } from '@nestjs/common';
 import { DatabaseEventsService, DB_CHANNELS } from '@app/database';
 import { EmbeddingModule } from '@app/embedding';
+import { ThrottlingModule } from '@app/throttling';
 import { VectorModule } from '@app/vector';
 import { BusinessRulesValidator } from './agent/business-rules.validator';
 import { KnownValuesRepository } from './agent/known-values.repository';
@@ -52,6 +53,7 @@ import { SqlModule } from './sql';
     ProvidersModule,
     EmbeddingModule,
     VectorModule,
+    ThrottlingModule,
     BullModule.registerQueue({ name: AI_QUERY_JOBS_QUEUE }),
   ],
   providers: [

@@ -6,4 +6,4 @@ export * from './with-timeout';
 export * from './error-body';
 export * from './dto/error-response.dto';
 export * from './seeded-random';
-export * from './batch-per-turn';
+export * from './batch-round-trips';

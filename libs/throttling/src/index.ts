@@ -6,4 +6,5 @@ export * from './throttling.module';
 export * from './dto/tenant-limits.dto';
 export * from './daily-quota.service';
 export * from './fair-scheduler';
+export * from './fair-share.service';
 export * from './rate-limit.hook';

@@ -7,13 +7,18 @@ import { AppConfig } from '@app/config';
 import { MetricsService } from '@app/metrics';
 import { CredentialResolver } from '@app/tenancy';
 import { DailyQuotaService } from './daily-quota.service';
-import { FairScheduler } from './fair-scheduler';
+import { FairShareService, type FairShareClass } from './fair-share.service';
 import { RateLimitService } from './rate-limit.service';
 import { routeClassOf, type RouteClass } from './route-class';
 import { TenantLimitsService, type QuotaKind } from './tenant-limits.service';
+import { ThrottlingException } from './throttling.exception';
 
-/** Route classes whose requests are expensive enough to be scheduled fairly between tenants. */
-const SCHEDULED: readonly RouteClass[] = ['query', 'search', 'embed'];
+/**
+ * Route classes whose whole request is admitted fairly between tenants here; a question is admitted by the answer
+ * path, for the work a cached answer does not need (FairShareService).
+ */
+const admittedHere = (cls: RouteClass): cls is Exclude<FairShareClass, 'query'> =>
+  cls === 'search' || cls === 'embed';
 
 /** What a request hook is handed to go on (Fastify's `done`). */
 type HookDone = (err?: Error) => void;
@@ -26,13 +31,12 @@ export interface FirstRequestHookHost {
 /**
  * Enforces the per-tenant rate limits in the first request hook: after routing, before Nest middleware (request
  * context, request logger) and before the body is read, parsed or validated, so a rejected request costs a
- * cached key lookup, at most one Redis call and no log line. Accepted expensive requests then wait for a
- * fair-share slot of this process (FairScheduler). Requests without a valid credential pass through to the
+ * cached key lookup, at most one Redis call and no log line. Accepted searches and embeds then wait for a
+ * fair-share slot of this process (FairShareService). Requests without a valid credential pass through to the
  * AuthGuard, which answers 401.
  */
 @Injectable()
 export class RateLimitHook {
-  private readonly schedulers = new Map<RouteClass, FairScheduler>();
   private readonly rejectDelayMaxMs: number;
   /** Refused requests being held before their 429, per route class and tenant. */
   private readonly held = new Map<string, number>();
@@ -46,10 +50,8 @@ export class RateLimitHook {
     private readonly rates: RateLimitService,
     private readonly metrics: MetricsService,
     private readonly quotas: DailyQuotaService,
+    private readonly fairShare: FairShareService,
   ) {
-    const { total, perTenant, queuePerTenant } = config.rateLimits.concurrency;
-    for (const cls of SCHEDULED)
-      this.schedulers.set(cls, new FairScheduler(total, perTenant, queuePerTenant));
     this.rejectDelayMaxMs = config.rateLimits.rejectDelayMaxMs;
     // Worker processes have no Fastify instance and skip this.
     const instance = adapterHost.httpAdapter?.getInstance<FastifyInstance | undefined>();
@@ -113,7 +115,7 @@ export class RateLimitHook {
     }
     const limit = (await this.limits.limitsFor(tenantId))[routeClass];
     if (limit > 0 && !(await this.limit(request, reply, routeClass, tenantId, limit))) return;
-    await this.schedule(request, reply, routeClass, tenantId);
+    if (admittedHere(routeClass)) await this.schedule(request, reply, routeClass, tenantId);
   }
 
   /** Takes a token from the tenant's bucket; false when it was refused (the 429 is sent). */
@@ -166,23 +168,9 @@ export class RateLimitHook {
   private async schedule(
     request: FastifyRequest,
     reply: FastifyReply,
-    routeClass: RouteClass,
+    routeClass: FairShareClass,
     tenantId: string | undefined,
   ): Promise<void> {
-    const scheduler = this.schedulers.get(routeClass);
-    if (!scheduler) return;
-    const ticket = scheduler.acquire(tenantId ?? 'admin');
-    if (!ticket) {
-      this.metrics.recordThrottled(routeClass, tenantId);
-      await this.refuse(
-        request,
-        reply,
-        1,
-        `Too many ${routeClass} requests waiting for this tenant (${scheduler.maxQueuedPerTenant}); retry after 1 s`,
-        { routeClass, waiting: scheduler.maxQueuedPerTenant, retryAfterS: 1 },
-      );
-      return;
-    }
     const slot: { release?: () => void; closed: boolean } = { closed: false };
     const onClose = () => {
       slot.closed = true;
@@ -192,9 +180,14 @@ export class RateLimitHook {
     // A client that left while the limits were checked has had its 'close' already: without this its slot
     // would never be released, and after `perTenant` such leaks the tenant's next request would wait forever.
     if (reply.raw.destroyed || request.raw.socket?.destroyed === true) onClose();
-    const waited = ticket.queued ? this.metrics.recordQueued(routeClass, tenantId) : undefined;
-    slot.release = await ticket.ready;
-    waited?.();
+    try {
+      slot.release = await this.fairShare.admit(routeClass, tenantId);
+    } catch (err) {
+      if (!(err instanceof ThrottlingException)) throw err;
+      const details = err.details as { retryAfterS: number };
+      await this.refuse(request, reply, details.retryAfterS, err.message, details);
+      return;
+    }
     if (slot.closed) slot.release();
   }
 

@@ -1,6 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { MetricsService } from '@app/metrics';
 import { DailyQuotaService, QUOTA_CLOCK, systemClock } from './daily-quota.service';
+import { FairShareService } from './fair-share.service';
 import { RateLimitHook } from './rate-limit.hook';
 import { RateLimitService } from './rate-limit.service';
 import { TenantLimitsController } from './tenant-limits.controller';
@@ -19,9 +20,10 @@ import { TenantLimitsService } from './tenant-limits.service';
     TenantLimitsRepository,
     TenantLimitsService,
     DailyQuotaService,
+    FairShareService,
     { provide: QUOTA_CLOCK, useValue: systemClock },
   ],
-  exports: [TenantLimitsService, RateLimitService],
+  exports: [TenantLimitsService, RateLimitService, FairShareService],
 })
 export class ThrottlingModule implements OnModuleInit {
   constructor(

@@ -118,6 +118,10 @@ export class ErrorFilter implements ExceptionFilter {
       requestId: String(request.id),
     };
     if (code === ErrorCode.DEPENDENCY_UNAVAILABLE) void reply.header('retry-after', '5');
+    // A refusal raised past the rate-limit hook (a full fair-share queue) says when to retry like the hook's own.
+    const retryAfterS = (details as { retryAfterS?: unknown } | undefined)?.retryAfterS;
+    if (code === ErrorCode.RATE_LIMITED && typeof retryAfterS === 'number')
+      void reply.header('retry-after', String(retryAfterS));
     void reply.status(status).send(body);
   }
 }

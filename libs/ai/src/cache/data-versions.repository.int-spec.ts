@@ -41,7 +41,7 @@ describe('DataVersionsRepository (the freshness proof of every cached answer)', 
     );
   });
 
-  it('a read made after a commit sees it; reads of later turns are never answered from an earlier one', async () => {
+  it('a read made after a commit sees it; a later read is never answered by a query that started before it', async () => {
     const t = randomUUID();
     await setVersion(t, 'work_items', 1);
     expect((await versions.read(t, ['work_items'])).get('work_items')).toBe(1);
@@ -56,6 +56,32 @@ describe('DataVersionsRepository (the freshness proof of every cached answer)', 
     expect(second.get('work_items')).toBe(3);
     expect([2, 3]).toContain((await first).get('work_items'));
     expect(query).toHaveBeenCalledTimes(1 + 1 + 1); // the two reads' own queries and the write between them
+  });
+
+  it('reads made while a query is out share the next query, and still see what was committed before them', async () => {
+    const t = randomUUID();
+    await setVersion(t, 'work_items', 1);
+    const realQuery = pg.pool.query.bind(pg.pool) as (...args: unknown[]) => Promise<unknown>;
+    const query = jest.spyOn(pg.pool, 'query');
+    // The first query is held on its way out, as a slow round trip would be.
+    let send: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (send = resolve));
+    query.mockImplementationOnce((...args: unknown[]) => held.then(() => realQuery(...args)) as never);
+
+    const first = versions.read(t, ['work_items']);
+    await new Promise((r) => setImmediate(r));
+    await setVersion(t, 'work_items', 2); // committed while the first query is out
+    const later: Promise<Map<string, number>>[] = [];
+    for (let turn = 0; turn < 10; turn++) {
+      later.push(versions.read(t, ['work_items']));
+      await new Promise((r) => setImmediate(r));
+    }
+    send();
+
+    const seen = await Promise.all(later);
+    expect(seen.map((m) => m.get('work_items'))).toEqual(Array(10).fill(2));
+    expect([1, 2]).toContain((await first).get('work_items'));
+    expect(query).toHaveBeenCalledTimes(1 + 1 + 1); // the held query, the write, one query for the ten reads
   });
 
   it('a malformed tenant id fails its own read only, not the reads batched with it', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { validate as isUuid } from 'uuid';
-import { batchPerTurn } from '@app/common';
+import { batchRoundTrips } from '@app/common';
 import { PgPoolService } from '@app/database';
 
 interface VersionKey {
@@ -13,8 +13,9 @@ const versionKey = (tenantId: string, table: string) => `${tenantId.toLowerCase(
 /** data_versions: kept by the business tables' triggers, one row per tenant and table that ever changed. */
 @Injectable()
 export class DataVersionsRepository {
-  // Every cached answer proves itself fresh with this read; under load the reads of one turn share one query.
-  private readonly loader = batchPerTurn<VersionKey, number>((keys) => this.readBatch(keys));
+  // Every cached answer proves itself fresh with this read; under load the reads made while one query is out share
+  // the next one.
+  private readonly loader = batchRoundTrips<VersionKey, number>((keys) => this.readBatch(keys));
 
   constructor(private readonly db: PgPoolService) {}
 
@@ -31,12 +32,14 @@ export class DataVersionsRepository {
     const { rows } =
       unique.length === 0
         ? { rows: [] }
-        : await this.db.pool.query<{ tenant_id: string; table_name: string; version: string }>(
-            `SELECT d.tenant_id, d.table_name, d.version
-               FROM data_versions d
-               JOIN unnest($1::uuid[], $2::text[]) AS k(tenant_id, table_name) USING (tenant_id, table_name)`,
-            [unique.map((k) => k.tenantId), unique.map((k) => k.table)],
-          );
+        : await this.db.pool.query<{ tenant_id: string; table_name: string; version: string }>({
+            // Named: each connection parses and plans it once, not on every cached answer.
+            name: 'data-versions-read',
+            text: `SELECT d.tenant_id, d.table_name, d.version
+                     FROM data_versions d
+                     JOIN unnest($1::uuid[], $2::text[]) AS k(tenant_id, table_name) USING (tenant_id, table_name)`,
+            values: [unique.map((k) => k.tenantId), unique.map((k) => k.table)],
+          });
     const found = new Map(rows.map((r) => [versionKey(r.tenant_id, r.table_name), Number(r.version)]));
     return keys.map((k) =>
       isUuid(k.tenantId)

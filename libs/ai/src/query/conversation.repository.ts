@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { batchPerTurn, ErrorCode } from '@app/common';
+import { batchRoundTrips, ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
 import { RedisService } from '@app/database';
 import type { LogicalForm } from '../semantic/parser/logical-form.types';
@@ -37,9 +37,9 @@ interface StoredConversation {
 export class ConversationRepository {
   private readonly logger = new Logger(ConversationRepository.name);
   readonly ttlS: number;
-  // A new conversation is written with every answer; under load the writes of one turn go out as one pipeline,
-  // in the order they were made (a later save of the same conversation still lands last).
-  private readonly writes = batchPerTurn<{ key: string; value: string }, void>((items) =>
+  // A new conversation is written with every answer; under load the writes made while one pipeline is out go out
+  // as the next, in the order they were made (a later save of the same conversation still lands last).
+  private readonly writes = batchRoundTrips<{ key: string; value: string }, void>((items) =>
     this.writeBatch(items),
   );
 

@@ -4,6 +4,7 @@ import { AppException, ErrorCode } from '@app/common';
 import { AppConfig } from '@app/config';
 import { EmbeddingService } from '@app/embedding';
 import { MetricsService } from '@app/metrics';
+import { FairShareService } from '@app/throttling';
 import { KnownValuesService } from '../agent/known-values.service';
 import { decideRoute } from '../agent/query-graph.nodes';
 import { QueryGraphService } from '../agent/query-graph.service';
@@ -69,6 +70,7 @@ export class QueryService implements OnModuleDestroy {
     private readonly metrics: MetricsService,
     private readonly history: QueryHistoryService,
     private readonly embeddings: EmbeddingService,
+    private readonly fairShare: FairShareService,
     config: AppConfig,
   ) {
     this.fixedNow = config.query.fixedNow;
@@ -112,64 +114,76 @@ export class QueryService implements OnModuleDestroy {
       }
     }
 
-    const knownValues = await this.knownValues.get(tenantId);
-    const reading = this.planner.readInContext(question, previous, { now, knownValues });
-    if (reading.followUp && !reading.result.ok) {
-      const error = this.planner.followUpRefused(reading.result.refusal);
-      const normalized = normalizeQuestionText(question);
-      this.failed(answerId, tenantId, question, normalized, null, error, performance.now() - started);
-      throw error;
-    }
-    const form = reading.result.ok ? reading.result.form : null;
-    const followUp = reading.followUp ? (form ?? undefined) : undefined;
-    const withConversation = async (response: QueryResponseDto) => {
-      if (!kept) return response;
-      await this.conversations.save(tenantId, conversation.id, form);
-      return { ...response, conversationId: conversation.id };
-    };
-    if (!exact || followUp) {
-      exact = this.cache.keyOf(tenantId, question, now, followUp);
-      exactHit = cacheable ? await this.cache.lookup(tenantId, exact.key) : null;
-      if (exactHit?.fresh && !followUp) {
-        return withConversation(
-          this.servedFresh(answerId, tenantId, question, exact, exactHit, started, options),
-        );
+    // Anything beyond a fresh cached answer is work (reading, SQL, perhaps a model): it waits for a fair-share
+    // slot of the tenant's, so one tenant's backlog of questions cannot crowd out another's.
+    return this.fairShare.run('query', tenantId, async () => {
+      const knownValues = await this.knownValues.get(tenantId);
+      const reading = this.planner.readInContext(question, previous, { now, knownValues });
+      if (reading.followUp && !reading.result.ok) {
+        const error = this.planner.followUpRefused(reading.result.refusal);
+        const normalized = normalizeQuestionText(question);
+        this.failed(answerId, tenantId, question, normalized, null, error, performance.now() - started);
+        throw error;
       }
-    }
+      const form = reading.result.ok ? reading.result.form : null;
+      const followUp = reading.followUp ? (form ?? undefined) : undefined;
+      const withConversation = async (response: QueryResponseDto) => {
+        if (!kept) return response;
+        await this.conversations.save(tenantId, conversation.id, form);
+        return { ...response, conversationId: conversation.id };
+      };
+      if (!exact || followUp) {
+        exact = this.cache.keyOf(tenantId, question, now, followUp);
+        exactHit = cacheable ? await this.cache.lookup(tenantId, exact.key) : null;
+        if (exactHit?.fresh && !followUp) {
+          return withConversation(
+            this.servedFresh(answerId, tenantId, question, exact, exactHit, started, options),
+          );
+        }
+      }
 
-    let state: QueryState;
-    try {
-      state = await this.graph.run(
-        { tenantId, question, noCache, form: followUp, now, knownValues, exact, exactHit },
-        { signal: options.signal, onProgress: options.onProgress },
-      );
-    } catch (err) {
-      const error = err instanceof QueryStepError ? err.cause : err;
-      const trace = err instanceof QueryStepError ? err.trace : null;
-      this.failed(answerId, tenantId, question, exact.normalized, trace, error, performance.now() - started);
-      throw error;
-    }
-    const totalMs = performance.now() - started;
-    const outcome = state.outcome!;
-    switch (outcome.status) {
-      case 'refused': {
-        const error = this.planner.cannotAnswer(state.plan!);
-        this.failed(answerId, tenantId, question, exact.normalized, traceOf(state), error, totalMs);
-        throw error;
-      }
-      case 'rejected': {
-        const error = rejectionOf(outcome.attempts);
-        const trace = traceOf(state, outcome.attempts);
-        this.failed(answerId, tenantId, question, exact.normalized, trace, error, totalMs);
-        throw error;
-      }
-      case 'answered': {
-        const a = answeredRun(question, state, outcome.answer);
-        return withConversation(
-          this.answered(answerId, tenantId, exact.normalized, a, totalMs, state.embedding),
+      let state: QueryState;
+      try {
+        state = await this.graph.run(
+          { tenantId, question, noCache, form: followUp, now, knownValues, exact, exactHit },
+          { signal: options.signal, onProgress: options.onProgress },
         );
+      } catch (err) {
+        const error = err instanceof QueryStepError ? err.cause : err;
+        const trace = err instanceof QueryStepError ? err.trace : null;
+        this.failed(
+          answerId,
+          tenantId,
+          question,
+          exact.normalized,
+          trace,
+          error,
+          performance.now() - started,
+        );
+        throw error;
       }
-    }
+      const totalMs = performance.now() - started;
+      const outcome = state.outcome!;
+      switch (outcome.status) {
+        case 'refused': {
+          const error = this.planner.cannotAnswer(state.plan!);
+          this.failed(answerId, tenantId, question, exact.normalized, traceOf(state), error, totalMs);
+          throw error;
+        }
+        case 'rejected': {
+          const error = rejectionOf(outcome.attempts);
+          const trace = traceOf(state, outcome.attempts);
+          this.failed(answerId, tenantId, question, exact.normalized, trace, error, totalMs);
+          throw error;
+        }
+        case 'answered': {
+          const a = answeredRun(question, state, outcome.answer);
+          return withConversation(
+            this.answered(answerId, tenantId, exact.normalized, a, totalMs, state.embedding),
+          );
+        }
+      }
+    });
   }
 
   /** A fresh exact hit's answer, recorded in the metrics and the history like any other answer. */
