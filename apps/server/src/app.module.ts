@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { ClsModule } from 'nestjs-cls';
 import { LoggerModule } from 'nestjs-pino';
 import { AiModule } from '@app/ai';
 import { AppConfig, ConfigModule } from '@app/config';
@@ -29,11 +28,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        // No proxy providers here: resolving them costs a module lookup on every request.
-        ClsModule.forRoot({
-          global: true,
-          middleware: { mount: true, generateId: true, resolveProxyProviders: false },
-        }),
         LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: (c: AppConfig) => loggerOptions(c) }),
         DatabaseModule,
         HealthModule,

@@ -7,7 +7,6 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
-import { ClsModule } from 'nestjs-cls';
 import { Client } from 'pg';
 import { ENTITIES, isEntity, type Entity } from '@app/common';
 import { AppConfig, ConfigModule } from '@app/config';
@@ -30,7 +29,6 @@ const BATCH = 1000;
 @Module({
   imports: [
     ConfigModule,
-    ClsModule.forRoot({ global: true }),
     DatabaseModule,
     HealthModule,
     MetricsModule,

@@ -1,6 +1,6 @@
-import { Body, Controller, HttpCode, Optional, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Access, TenantContext } from '@app/tenancy';
+import { Access, CurrentTenantId } from '@app/tenancy';
 import { EmbedRequestDto } from './dto/embed-request.dto';
 import { EmbedResponseDto } from './dto/embed-response.dto';
 import { EmbeddingService } from './embedding.service';
@@ -9,20 +9,14 @@ import { EmbeddingService } from './embedding.service';
 @Access('tenant')
 @Controller('v1/ai')
 export class EmbedController {
-  constructor(
-    private readonly embeddings: EmbeddingService,
-    // Absent where the module runs without tenancy; then every caller shares one batcher lane.
-    @Optional() private readonly context?: TenantContext,
-  ) {}
+  constructor(private readonly embeddings: EmbeddingService) {}
 
   @Post('embed')
   @HttpCode(200)
   @ApiOperation({ summary: 'Embed 1..256 texts with the configured model' })
   @ApiOkResponse({ type: EmbedResponseDto })
-  async embed(@Body() body: EmbedRequestDto): Promise<EmbedResponseDto> {
-    const { model, dimensions, vectors } = await this.embeddings.embedMany(body.texts, {
-      lane: this.context?.caller?.tenantId,
-    });
+  async embed(@CurrentTenantId() tenantId: string, @Body() body: EmbedRequestDto): Promise<EmbedResponseDto> {
+    const { model, dimensions, vectors } = await this.embeddings.embedMany(body.texts, { lane: tenantId });
     return { model, dimensions, embeddings: vectors.map((v) => Array.from(v)) };
   }
 }

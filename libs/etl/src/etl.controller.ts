@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ErrorCode, ENTITIES, type Entity } from '@app/common';
-import { Access, TenantContext } from '@app/tenancy';
+import { Access, CurrentTenantId } from '@app/tenancy';
 import { BackfillRequestDto, BatchStatusDto, IngestRecordsDto, IngestResultDto } from './dto/ingest.dto';
 import { EntityPipe } from './entity.pipe';
 import { EtlException } from './etl.exception';
@@ -19,7 +19,6 @@ export class EtlController {
     private readonly deletion: RecordDeletionService,
     private readonly status: EtlStatusService,
     private readonly queue: BackfillQueueService,
-    private readonly context: TenantContext,
   ) {}
 
   @Post(':entity/records')
@@ -27,10 +26,11 @@ export class EtlController {
   @ApiParam({ name: 'entity', enum: ENTITIES })
   @ApiAcceptedResponse({ type: IngestResultDto })
   upsert(
+    @CurrentTenantId() tenantId: string,
     @Param('entity', EntityPipe) entity: Entity,
     @Body() body: IngestRecordsDto,
   ): Promise<IngestResultDto> {
-    return this.ingest.ingest(this.context.tenantId, entity, body.records);
+    return this.ingest.ingest(tenantId, entity, body.records);
   }
 
   @Delete(':entity/records/:externalId')
@@ -38,18 +38,19 @@ export class EtlController {
   @ApiParam({ name: 'entity', enum: ENTITIES })
   @ApiNoContentResponse({ description: 'The record and its vector are gone' })
   async remove(
+    @CurrentTenantId() tenantId: string,
     @Param('entity', EntityPipe) entity: Entity,
     @Param('externalId') externalId: string,
   ): Promise<void> {
     if (externalId.length > 128)
       throw new EtlException(ErrorCode.VALIDATION_FAILED, 'externalId is at most 128 characters');
-    await this.deletion.remove(this.context.tenantId, entity, externalId);
+    await this.deletion.remove(tenantId, entity, externalId);
   }
 
   @Get('batches/:batchId')
   @ApiOkResponse({ type: BatchStatusDto })
-  batch(@Param('batchId') batchId: string): Promise<BatchStatusDto> {
-    return this.status.batch(this.context.tenantId, batchId);
+  batch(@CurrentTenantId() tenantId: string, @Param('batchId') batchId: string): Promise<BatchStatusDto> {
+    return this.status.batch(tenantId, batchId);
   }
 
   @Get('status')
@@ -74,17 +75,20 @@ export class EtlController {
       },
     },
   })
-  getStatus() {
-    return this.status.status(this.context.tenantId);
+  getStatus(@CurrentTenantId() tenantId: string) {
+    return this.status.status(tenantId);
   }
 
   @Post('backfill')
   @HttpCode(202)
   @ApiAcceptedResponse({ schema: { type: 'object', properties: { jobId: { type: 'string' } } } })
-  async backfill(@Body() body: BackfillRequestDto): Promise<{ jobId: string }> {
+  async backfill(
+    @CurrentTenantId() tenantId: string,
+    @Body() body: BackfillRequestDto,
+  ): Promise<{ jobId: string }> {
     const jobId = await this.queue
       .queueBackfill({
-        tenantId: this.context.tenantId,
+        tenantId: tenantId,
         entities: body.entity ? [body.entity] : [...ENTITIES],
         mode: 'stale',
       })

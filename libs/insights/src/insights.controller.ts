@@ -8,7 +8,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { Access, TenantContext } from '@app/tenancy';
+import { Access, CurrentTenantId } from '@app/tenancy';
 import {
   ForecastListDto,
   InsightDto,
@@ -26,15 +26,17 @@ export class InsightsController {
   constructor(
     private readonly insights: InsightsService,
     private readonly backlog: BacklogForecastService,
-    private readonly tenant: TenantContext,
   ) {}
 
   @Get()
   @ApiOperation({ summary: 'Unusual changes found in the tenant’s metrics, most recent first' })
   @ApiOkResponse({ type: InsightListDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: bad since, severity, metric or limit' })
-  async list(@Query() query: ListInsightsQueryDto): Promise<InsightListDto> {
-    return { insights: await this.insights.list(this.tenant.tenantId, query) };
+  async list(
+    @CurrentTenantId() tenantId: string,
+    @Query() query: ListInsightsQueryDto,
+  ): Promise<InsightListDto> {
+    return { insights: await this.insights.list(tenantId, query) };
   }
 
   @Get('forecasts')
@@ -43,8 +45,8 @@ export class InsightsController {
       'Backlog clearance per project at the current pace, with an interval (needs 8+ weeks of history)',
   })
   @ApiOkResponse({ type: ForecastListDto })
-  async forecasts(): Promise<ForecastListDto> {
-    return { forecasts: await this.backlog.forecasts(this.tenant.tenantId) };
+  async forecasts(@CurrentTenantId() tenantId: string): Promise<ForecastListDto> {
+    return { forecasts: await this.backlog.forecasts(tenantId) };
   }
 
   @Post('refresh')
@@ -53,8 +55,8 @@ export class InsightsController {
     summary: 'Run detection for the tenant now (on the workers); findings appear when it ends',
   })
   @ApiAcceptedResponse({ type: RefreshAcceptedDto })
-  async refresh(): Promise<RefreshAcceptedDto> {
-    await this.insights.requestRun(this.tenant.tenantId, 'refresh');
+  async refresh(@CurrentTenantId() tenantId: string): Promise<RefreshAcceptedDto> {
+    await this.insights.requestRun(tenantId, 'refresh');
     return { queued: true };
   }
 
@@ -65,7 +67,7 @@ export class InsightsController {
   @ApiOkResponse({ type: InsightDto })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: the id is not a UUID' })
   @ApiNotFoundResponse({ description: 'NOT_FOUND: no such finding for this tenant' })
-  dismiss(@Param('id') id: string): Promise<InsightDto> {
-    return this.insights.dismiss(this.tenant.tenantId, id);
+  dismiss(@CurrentTenantId() tenantId: string, @Param('id') id: string): Promise<InsightDto> {
+    return this.insights.dismiss(tenantId, id);
   }
 }

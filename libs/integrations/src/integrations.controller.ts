@@ -6,7 +6,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import { Access, TenantContext } from '@app/tenancy';
+import { Access, CurrentTenantId } from '@app/tenancy';
 import { IntegrationNamePipe } from './integration-name.pipe';
 import { IntegrationDto, PutIntegrationDto } from './dto/integration.dto';
 import { IntegrationsService } from './integrations.service';
@@ -15,18 +15,16 @@ import { IntegrationsService } from './integrations.service';
 @Access('tenant')
 @Controller('v1/integrations')
 export class IntegrationsController {
-  constructor(
-    private readonly integrations: IntegrationsService,
-    private readonly context: TenantContext,
-  ) {}
+  constructor(private readonly integrations: IntegrationsService) {}
 
   @Put(':name')
   @ApiOkResponse({ type: IntegrationDto })
   put(
+    @CurrentTenantId() tenantId: string,
     @Param('name', IntegrationNamePipe) name: string,
     @Body() body: PutIntegrationDto,
   ): Promise<IntegrationDto> {
-    return this.integrations.put(this.context.tenantId, name, body);
+    return this.integrations.put(tenantId, name, body);
   }
 
   @Get()
@@ -36,15 +34,18 @@ export class IntegrationsController {
       properties: { integrations: { type: 'array', items: { $ref: getSchemaPath(IntegrationDto) } } },
     },
   })
-  async list(): Promise<{ integrations: IntegrationDto[] }> {
-    return { integrations: await this.integrations.list(this.context.tenantId) };
+  async list(@CurrentTenantId() tenantId: string): Promise<{ integrations: IntegrationDto[] }> {
+    return { integrations: await this.integrations.list(tenantId) };
   }
 
   @Delete(':name')
   @HttpCode(204)
   @ApiNoContentResponse()
   @ApiNotFoundResponse()
-  async remove(@Param('name', IntegrationNamePipe) name: string): Promise<void> {
-    await this.integrations.remove(this.context.tenantId, name);
+  async remove(
+    @CurrentTenantId() tenantId: string,
+    @Param('name', IntegrationNamePipe) name: string,
+  ): Promise<void> {
+    await this.integrations.remove(tenantId, name);
   }
 }

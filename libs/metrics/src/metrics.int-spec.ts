@@ -12,11 +12,11 @@ import {
 import { APP_GUARD } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { AppConfig, ConfigModule } from '@app/config';
-import { TenantContext } from '@app/tenancy';
-import { ClsModule } from 'nestjs-cls';
+import { admitCaller } from '@app/tenancy';
 import { RedisService } from '@app/database';
 import { ErrorCode } from '@app/common';
 import { MetricsModule } from './metrics.module';
@@ -31,20 +31,14 @@ import type { QueryRecord } from './metrics.types';
 @Module({ providers: [RedisService], exports: [RedisService] })
 class RedisOnlyModule {}
 
-@Global()
-@Module({ providers: [TenantContext], exports: [TenantContext] })
-class CallerContextModule {}
-
 /** Stands in for the auth guard (which resolves API keys from the database): it only sets the request's caller. */
 @Injectable()
 class HeaderCallerGuard implements CanActivate {
-  constructor(private readonly context: TenantContext) {}
-
   canActivate(ctx: ExecutionContext): boolean {
-    const request = ctx.switchToHttp().getRequest<{ headers: Record<string, string> }>();
+    const request = ctx.switchToHttp().getRequest<FastifyRequest>();
     const caller = request.headers['x-test-caller'];
-    if (caller === 'admin') this.context.set({ kind: 'admin' });
-    else if (caller) this.context.set({ kind: 'tenant', tenantId: caller });
+    if (caller === 'admin') admitCaller(request, { kind: 'admin' });
+    else if (typeof caller === 'string') admitCaller(request, { kind: 'tenant', tenantId: caller });
     return true;
   }
 }
@@ -75,13 +69,7 @@ async function startApp(env: Record<string, string> = {}): Promise<Harness> {
     ...env,
   });
   const moduleRef = await Test.createTestingModule({
-    imports: [
-      ConfigModule.forRoot(config),
-      ClsModule.forRoot({ global: true, middleware: { mount: true } }),
-      CallerContextModule,
-      RedisOnlyModule,
-      MetricsModule,
-    ],
+    imports: [ConfigModule.forRoot(config), RedisOnlyModule, MetricsModule],
     controllers: [ThingsController],
     providers: [{ provide: APP_GUARD, useClass: HeaderCallerGuard }],
   }).compile();
@@ -410,7 +398,7 @@ describe('GET /v1/metrics/performance', () => {
 
   it('refuses a request the auth guard did not identify', async () => {
     const h = await startApp();
-    expect(() => h.app.get(PerformanceController).get()).toThrow(
+    expect(() => h.app.get(PerformanceController).get(undefined)).toThrow(
       expect.objectContaining({ code: ErrorCode.UNAUTHORIZED }) as Error,
     );
   });

@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Access, TenantContext } from '@app/tenancy';
+import { Access, CurrentCaller, tenantIdOf, type Caller } from '@app/tenancy';
 import type { PerformanceReport } from './dto/performance-report.dto';
 import { PerformanceService } from './performance.service';
 
@@ -49,10 +49,7 @@ const PERFORMANCE_REPORT_SCHEMA = {
 @Access('tenant-or-admin')
 @Controller('v1/metrics')
 export class PerformanceController {
-  constructor(
-    private readonly performance: PerformanceService,
-    private readonly context: TenantContext,
-  ) {}
+  constructor(private readonly performance: PerformanceService) {}
 
   @Get('performance')
   @ApiQuery({ name: 'tenantId', required: false, description: 'Admin only: one tenant instead of all' })
@@ -60,9 +57,12 @@ export class PerformanceController {
     description: 'Cache, route, latency, provider, queue and embedding figures',
     schema: PERFORMANCE_REPORT_SCHEMA,
   })
-  get(@Query('tenantId') tenantId?: string): Promise<PerformanceReport> {
+  get(
+    @CurrentCaller() caller: Caller | undefined,
+    @Query('tenantId') tenantId?: string,
+  ): Promise<PerformanceReport> {
     // A tenant's own key decides its scope; a tenantId in the query is only honoured for the admin.
-    if (this.context.caller?.kind === 'admin') return this.performance.get(tenantId || 'all');
-    return this.performance.get(this.context.tenantId);
+    if (caller?.kind === 'admin') return this.performance.get(tenantId || 'all');
+    return this.performance.get(tenantIdOf(caller));
   }
 }

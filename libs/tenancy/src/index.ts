@@ -1,6 +1,6 @@
 export * from './tenancy.module';
 export * from './tenancy.exception';
-export * from './tenant-context';
+export * from './caller';
 export * from './tenant.service';
 export * from './tenant.repository';
 export * from './api-key.repository';

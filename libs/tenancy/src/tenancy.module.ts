@@ -5,7 +5,6 @@ import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
 import { AuthGuard } from './guards/auth.guard';
 import { CredentialResolver } from './guards/credential.resolver';
-import { TenantContext } from './tenant-context';
 import { TenantRepository } from './tenant.repository';
 import { TenantService } from './tenant.service';
 
@@ -18,10 +17,9 @@ import { TenantService } from './tenant.service';
     ApiKeyService,
     TenantRepository,
     TenantService,
-    TenantContext,
     CredentialResolver,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [ApiKeyService, TenantService, TenantContext, CredentialResolver],
+  exports: [ApiKeyService, TenantService, CredentialResolver],
 })
 export class TenancyModule {}

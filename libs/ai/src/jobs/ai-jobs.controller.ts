@@ -10,7 +10,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '@app/common';
-import { Access, TenantContext } from '@app/tenancy';
+import { Access, CurrentTenantId } from '@app/tenancy';
 import { BatchErrorDto, QueryResponseDto } from '../query/dto/query-response.dto';
 import { AiJobsService } from './ai-jobs.service';
 import { AiJobCreatedDto, AiJobDto, CreateAiJobDto } from './dto/ai-job.dto';
@@ -21,18 +21,15 @@ import { AiJobCreatedDto, AiJobDto, CreateAiJobDto } from './dto/ai-job.dto';
 @ApiUnauthorizedResponse({ type: ErrorResponseDto })
 @Controller('v1/ai/jobs')
 export class AiJobsController {
-  constructor(
-    private readonly jobs: AiJobsService,
-    private readonly tenant: TenantContext,
-  ) {}
+  constructor(private readonly jobs: AiJobsService) {}
 
   @Post()
   @HttpCode(202)
   @ApiOperation({ summary: 'Queue 1..100 questions; a worker answers them while the caller polls the job' })
   @ApiAcceptedResponse({ type: AiJobCreatedDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED or MALFORMED_JSON' })
-  async create(@Body() body: CreateAiJobDto): Promise<AiJobCreatedDto> {
-    const jobId = await this.jobs.submit(this.tenant.tenantId, body.questions, body.options?.noCache);
+  async create(@CurrentTenantId() tenantId: string, @Body() body: CreateAiJobDto): Promise<AiJobCreatedDto> {
+    const jobId = await this.jobs.submit(tenantId, body.questions, body.options?.noCache);
     return { jobId };
   }
 
@@ -41,7 +38,10 @@ export class AiJobsController {
   @ApiOkResponse({ type: AiJobDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'jobId is not a UUID' })
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No such job for this tenant (or expired)' })
-  get(@Param('jobId', new ParseUUIDPipe()) jobId: string): Promise<AiJobDto> {
-    return this.jobs.get(this.tenant.tenantId, jobId);
+  get(
+    @CurrentTenantId() tenantId: string,
+    @Param('jobId', new ParseUUIDPipe()) jobId: string,
+  ): Promise<AiJobDto> {
+    return this.jobs.get(tenantId, jobId);
   }
 }

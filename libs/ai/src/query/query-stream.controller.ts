@@ -9,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppException, ErrorResponseDto, errorBodyOf } from '@app/common';
-import { Access, TenantContext } from '@app/tenancy';
+import { Access, CurrentTenantId } from '@app/tenancy';
 import { QueryRequestDto } from './dto/query-request.dto';
 import { QueryService } from './query.service';
 
@@ -29,10 +29,7 @@ const STREAM_DESCRIPTION = [
 export class QueryStreamController {
   private readonly logger = new Logger(QueryStreamController.name);
 
-  constructor(
-    private readonly queries: QueryService,
-    private readonly tenant: TenantContext,
-  ) {}
+  constructor(private readonly queries: QueryService) {}
 
   @Post('stream')
   @ApiOperation({
@@ -47,11 +44,11 @@ export class QueryStreamController {
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'VALIDATION_FAILED or MALFORMED_JSON' })
   @ApiUnauthorizedResponse({ type: ErrorResponseDto })
   async stream(
+    @CurrentTenantId() tenantId: string,
     @Body() body: QueryRequestDto,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const tenantId = this.tenant.tenantId;
     const requestId = String(req.id);
     const abort = new AbortController();
     const res = reply.raw;

@@ -9,7 +9,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { Access, TenantContext } from '@app/tenancy';
+import { Access, CurrentTenantId } from '@app/tenancy';
 import { BatchQueryRequestDto, QueryRequestDto } from './dto/query-request.dto';
 import { BatchErrorDto, BatchQueryResponseDto, QueryResponseDto } from './dto/query-response.dto';
 import { QueryService } from './query.service';
@@ -19,10 +19,7 @@ import { QueryService } from './query.service';
 @Access('tenant')
 @Controller('v1/ai/query')
 export class QueryController {
-  constructor(
-    private readonly queries: QueryService,
-    private readonly tenant: TenantContext,
-  ) {}
+  constructor(private readonly queries: QueryService) {}
 
   @Post()
   @HttpCode(200)
@@ -37,8 +34,8 @@ export class QueryController {
   @ApiTooManyRequestsResponse({ description: 'BUDGET_EXCEEDED: the tenant’s monthly LLM budget is spent' })
   @ApiResponse({ status: 503, description: 'DEPENDENCY_UNAVAILABLE: every LLM provider failed' })
   @ApiNotFoundResponse({ description: 'NOT_FOUND: conversationId unknown to the tenant or expired' })
-  ask(@Body() body: QueryRequestDto): Promise<QueryResponseDto> {
-    return this.queries.ask(this.tenant.tenantId, body.question, {
+  ask(@CurrentTenantId() tenantId: string, @Body() body: QueryRequestDto): Promise<QueryResponseDto> {
+    return this.queries.ask(tenantId, body.question, {
       noCache: body.options?.noCache,
       conversationId: body.conversationId,
     });
@@ -48,8 +45,11 @@ export class QueryController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Answer 1..50 questions; each result is an answer or its error, in input order' })
   @ApiOkResponse({ type: BatchQueryResponseDto })
-  async batch(@Body() body: BatchQueryRequestDto): Promise<BatchQueryResponseDto> {
-    const results = await this.queries.askMany(this.tenant.tenantId, body.questions, {
+  async batch(
+    @CurrentTenantId() tenantId: string,
+    @Body() body: BatchQueryRequestDto,
+  ): Promise<BatchQueryResponseDto> {
+    const results = await this.queries.askMany(tenantId, body.questions, {
       noCache: body.options?.noCache,
     });
     return { results };

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ErrorCode } from '@app/common';
 import { TenancyException } from '../tenancy.exception';
-import { TenantContext } from '../tenant-context';
+import { admitCaller } from '../caller';
 import { CredentialResolver } from './credential.resolver';
 import { ACCESS_KEY, type Access } from './access.decorator';
 
@@ -16,7 +16,6 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly credentials: CredentialResolver,
-    private readonly context: TenantContext,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -33,8 +32,8 @@ export class AuthGuard implements CanActivate {
     if (access === 'tenant' && caller.kind !== 'tenant') {
       throw new TenancyException(ErrorCode.FORBIDDEN, 'This route needs a tenant API key');
     }
-    this.context.set(caller);
-    // For the request log line, written after the CLS context has closed.
+    admitCaller(request, caller);
+    // For the request log line.
     (request.raw as { tenantId?: string }).tenantId = caller.tenantId;
     return true;
   }

@@ -5,7 +5,7 @@ import { AppConfig } from '@app/config';
 import { ErrorCode } from '@app/common';
 import { ApiKeyService } from '../api-key.service';
 import { TenancyException } from '../tenancy.exception';
-import type { Caller } from '../tenant-context';
+import type { Caller } from '../caller';
 import { bearerToken } from './bearer';
 
 /** Turns a bearer token into a caller: the admin, a tenant, or a 401. */
