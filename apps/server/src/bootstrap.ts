@@ -41,7 +41,7 @@ export async function createApp(
   });
   app.useLogger(app.get(Logger));
   registerSecurityHeaders(app);
-  // Rate limits run ahead of Nest middleware (request context, request logger), so a refusal costs neither.
+  // Rate limits run ahead of Nest middleware (the request logger), so a refusal costs no log line.
   if (config.server.runsHttp) app.get(RateLimitHook).install(adapter, addSecurityHeaders);
   if (config.server.runsHttp && !(await registerConsole(app))) {
     app.get(Logger).warn('Console not built (npm run build): /console is not served');

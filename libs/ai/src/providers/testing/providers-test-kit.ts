@@ -22,7 +22,7 @@ type PerformanceStore = ConstructorParameters<typeof MetricsService>[1];
 const noPerformanceStore = { recordProviderCall: () => Promise.resolve() } as unknown as PerformanceStore;
 
 /**
- * IntegrationsModule and TenancyModule without their controllers and guard (which need the request context),
+ * IntegrationsModule and TenancyModule without their controllers and guard (which need an HTTP request),
  * and MetricsService without the performance store.
  */
 @Global()
