@@ -12,8 +12,8 @@ export interface Caller {
 
 /**
  * Each admitted request's caller, kept beside the request by the AuthGuard and handed to the handler as a
- * parameter. Not in an async-local store: on Node 20 one such store puts a hook on every promise the process
- * makes, which costs more than the rest of a cached answer's framework work.
+ * parameter. Not in an async-local store: on Node 20 each such store adds work to every promise the process
+ * makes (the request logger keeps the one we need).
  */
 const callers = new WeakMap<object, Caller>();
 
