@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Access, CurrentTenantId } from '@app/tenancy';
+import { Access, CurrentCaller, type Caller } from '@app/tenancy';
 import { EmbedRequestDto } from './dto/embed-request.dto';
 import { EmbedResponseDto } from './dto/embed-response.dto';
 import { EmbeddingService } from './embedding.service';
@@ -15,8 +15,14 @@ export class EmbedController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Embed 1..256 texts with the configured model' })
   @ApiOkResponse({ type: EmbedResponseDto })
-  async embed(@CurrentTenantId() tenantId: string, @Body() body: EmbedRequestDto): Promise<EmbedResponseDto> {
-    const { model, dimensions, vectors } = await this.embeddings.embedMany(body.texts, { lane: tenantId });
+  async embed(
+    // No caller where the module runs without tenancy: then every caller shares one batcher lane.
+    @CurrentCaller() caller: Caller | undefined,
+    @Body() body: EmbedRequestDto,
+  ): Promise<EmbedResponseDto> {
+    const { model, dimensions, vectors } = await this.embeddings.embedMany(body.texts, {
+      lane: caller?.tenantId,
+    });
     return { model, dimensions, embeddings: vectors.map((v) => Array.from(v)) };
   }
 }
