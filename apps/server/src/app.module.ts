@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import { AiModule } from '@app/ai';
 import { AppConfig, ConfigModule } from '@app/config';
 import { DatabaseModule } from '@app/database';
@@ -13,7 +12,7 @@ import { TenancyModule } from '@app/tenancy';
 import { ThrottlingModule } from '@app/throttling';
 import { ErrorFilter } from './http/error.filter';
 import { AppValidationPipe } from './http/validation.pipe';
-import { loggerOptions } from './http/logger.options';
+import { LoggingModule } from './http/logging';
 
 /**
  * One deployable whose role comes from PROCESS_ROLE: `api` serves HTTP, `worker` runs the queues (its HTTP
@@ -28,7 +27,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: (c: AppConfig) => loggerOptions(c) }),
+        LoggingModule,
         DatabaseModule,
         HealthModule,
         MetricsModule,

@@ -4,12 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
 import { AppConfig } from '@app/config';
 import { AppModule } from './app.module';
 import { frameworkErrors } from './http/framework-errors';
 import { ErrorResponseDto } from '@app/common';
 import { registerConsole } from './http/console';
 import { withErrorResponses } from './http/openapi-errors';
+import { registerRequestLog, ROOT_LOGGER } from './http/logging';
 import { RateLimitHook } from '@app/throttling';
 import { addSecurityHeaders, registerSecurityHeaders } from './http/security-headers';
 
@@ -41,17 +43,14 @@ export async function createApp(
   });
   app.useLogger(app.get(Logger));
   registerSecurityHeaders(app);
-  // Rate limits run ahead of Nest middleware (the request logger), so a refusal costs no log line.
+  // Rate limits run in the first request hook, before the request log starts: a refusal costs no log line.
   if (config.server.runsHttp) app.get(RateLimitHook).install(adapter, addSecurityHeaders);
+  registerRequestLog(app.getHttpAdapter().getInstance(), app.get<PinoLogger>(ROOT_LOGGER));
   if (config.server.runsHttp && !(await registerConsole(app))) {
     app.get(Logger).warn('Console not built (npm run build): /console is not served');
   }
   if (shutdownHooks) app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('preHandler', (request, _reply, done) => {
-    (request.raw as IncomingMessage & { route?: string }).route = request.routeOptions.url;
-    done();
-  });
   fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('x-request-id', request.id);
     done(null, payload);

@@ -13,7 +13,7 @@ export interface Caller {
 /**
  * Each admitted request's caller, kept beside the request by the AuthGuard and handed to the handler as a
  * parameter. Not in an async-local store: on Node 20 each such store adds work to every promise the process
- * makes (the request logger keeps the one we need).
+ * makes.
  */
 const callers = new WeakMap<object, Caller>();
 
@@ -21,8 +21,11 @@ export function admitCaller(request: FastifyRequest, caller: Caller): void {
   callers.set(request.raw, caller);
 }
 
+/** The caller the AuthGuard admitted for this request, if any (the request log names its tenant). */
+export const admittedCaller = (request: FastifyRequest): Caller | undefined => callers.get(request.raw);
+
 const callerOfContext = (ctx: ExecutionContext): Caller | undefined =>
-  callers.get(ctx.switchToHttp().getRequest<FastifyRequest>().raw);
+  admittedCaller(ctx.switchToHttp().getRequest<FastifyRequest>());
 
 /** The caller the AuthGuard admitted (undefined on a public route). */
 export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext) =>

@@ -33,8 +33,6 @@ export class AuthGuard implements CanActivate {
       throw new TenancyException(ErrorCode.FORBIDDEN, 'This route needs a tenant API key');
     }
     admitCaller(request, caller);
-    // For the request log line.
-    (request.raw as { tenantId?: string }).tenantId = caller.tenantId;
     return true;
   }
 }
