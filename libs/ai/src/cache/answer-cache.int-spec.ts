@@ -89,6 +89,27 @@ describe('AnswerCacheService across pods (shared Redis)', () => {
     );
   });
 
+  it('a key is remembered for its day only, and never one whose window reads the clock', () => {
+    const key = (t: string, q: string, now: string) => a.answers.keyOf(t, q, new Date(now)).key;
+    const hours = 'Bugs resolved in the last 3 hours';
+    expect(key('t1', hours, '2026-11-25T09:00:00Z')).toBe(key('t1', hours, '2026-11-25T09:00:00Z'));
+    expect(key('t1', hours, '2026-11-25T09:00:00Z')).not.toBe(key('t1', hours, '2026-11-25T10:00:00Z'));
+    // At midnight the window's bounds fall on day boundaries, yet it still moves with the clock.
+    const day = 'how many bugs were opened in the past 24 hours';
+    const midnight = key('t1', day, '2026-11-25T00:00:00Z');
+    expect(key('t1', day, '2026-11-25T10:00:00Z')).not.toBe(midnight);
+    const week = 'How many bugs were resolved last week?';
+    const wed = key('t1', week, '2026-11-25T15:30:00Z');
+    expect(key('t1', week, '2026-11-25T23:59:59Z')).toBe(wed);
+    expect(key('t1', week, '2026-11-30T09:00:00Z')).not.toBe(wed);
+    // A clock set back (QUERY_FIXED_NOW, a replay) gets the key of its own day again.
+    expect(key('t1', week, '2026-11-25T08:00:00Z')).toBe(wed);
+    const plain = 'Open incidents by priority';
+    const thu = key('t1', plain, '2026-11-26T09:00:00Z');
+    expect(key('t1', plain, '2026-11-25T09:00:00Z')).not.toBe(thu);
+    expect(key('t1', plain, '2026-11-26T09:00:00Z')).toBe(thu);
+  });
+
   it('an answer cached by one pod is served by another until a write to its table commits', async () => {
     const tenant = randomUUID();
     const { key } = a.answers.keyOf(tenant, 'How many bugs were resolved last week?', new Date());

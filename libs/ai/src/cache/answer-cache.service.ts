@@ -14,6 +14,9 @@ const L1_MAX_ENTRIES = 10_000;
 const L1_MAX_BYTES = 64 * 1024 * 1024;
 /** Questions kept per tenant and model version; a brute-force scan of this many 512-d vectors takes ~1 ms. */
 const MAX_PER_TENANT = 2000;
+/** Characters of question text whose keys are remembered (KeyMemo), about 8 MB. */
+const KEY_MEMO_MAX_CHARS = 4_000_000;
+const DAY_MS = 86_400_000;
 /** How stale a pod's copy of a tenant's index may get before it re-reads Redis (other pods' answers). */
 const REFRESH_MS = 5000;
 
@@ -205,6 +208,15 @@ export class AnswerCacheService {
   private readonly logger = new Logger(AnswerCacheService.name);
   private readonly l1: LRUCache<string, CachedAnswer>;
   private readonly tenants = new LRUCache<string, TenantIndex>({ max: 1000 });
+  /**
+   * Each tenant's question text → its key, for the UTC day it was computed for: reading a
+   * question's time words costs more than the rest of a cached answer. Per tenant, so that even the time a
+   * lookup takes says nothing about another tenant's questions.
+   */
+  private readonly keys = new LRUCache<string, { day: number; key: ExactKey }>({
+    maxSize: KEY_MEMO_MAX_CHARS,
+    sizeCalculation: (k, memo) => memo.length + k.key.normalized.length,
+  });
   private readonly ttlS: number;
   private readonly similarityThreshold: number;
 
@@ -234,9 +246,24 @@ export class AnswerCacheService {
    * was merged into, never by its text.
    */
   keyOf(tenantId: string, question: string, now: Date, followUp?: LogicalForm): ExactKey {
-    const text = followUp
-      ? `follow-up ${createHash('sha256').update(JSON.stringify(followUp)).digest('hex')}`
-      : question;
+    if (followUp) {
+      const form = createHash('sha256').update(JSON.stringify(followUp)).digest('hex');
+      return this.computeKey(tenantId, `follow-up ${form}`, now).key;
+    }
+    const day = Math.floor(now.getTime() / DAY_MS);
+    const memo = `${tenantId}\0${question}`;
+    const known = this.keys.get(memo);
+    if (known?.day === day) return known.key;
+    const { key, sameAllDay } = this.computeKey(tenantId, question, now);
+    if (sameAllDay) this.keys.set(memo, { day, key });
+    return key;
+  }
+
+  /**
+   * The key, and whether it holds for the whole UTC day of `now`. Every window is resolved to whole days from the
+   * day of `now`, except one that ends (or starts) at `now` itself: "the last 3 hours" reads the clock.
+   */
+  private computeKey(tenantId: string, text: string, now: Date): { key: ExactKey; sameAllDay: boolean } {
     const normalized = normalizeQuestionText(text);
     const window = parseTimeExpressions(normalized.replace(/[^\p{L}\p{N}_\-./#@\s]/gu, ' '), now).window;
     const time = window
@@ -249,7 +276,11 @@ export class AnswerCacheService {
       .update('\0')
       .update(normalized)
       .digest('base64url');
-    return { key: `${tenantId}:${hash}`, normalized };
+    const atNow = (d: Date | null) => d?.getTime() === now.getTime();
+    return {
+      key: { key: `${tenantId}:${hash}`, normalized },
+      sameAllDay: !window || !(atNow(window.start) || atNow(window.end)),
+    };
   }
 
   /** The entry under `key` with its freshness; null when absent, of another model version, or unverifiable. */
