@@ -65,9 +65,14 @@ export class ApiKeyService implements OnModuleInit {
     for (const [key, value] of this.verified.entries()) if (value.keyId === keyId) this.verified.delete(key);
   }
 
+  /** The key's tenant if it was verified moments ago (no database, no hashing); undefined otherwise. */
+  verifiedKey(apiKey: string): ResolvedKey | undefined {
+    return this.events.listening ? this.verified.get(apiKey) : undefined;
+  }
+
   /** Returns the key's tenant, or throws UNAUTHORIZED for a malformed, unknown or revoked key. */
   async resolve(apiKey: string): Promise<ResolvedKey> {
-    const cached = this.events.listening ? this.verified.get(apiKey) : undefined;
+    const cached = this.verifiedKey(apiKey);
     if (cached) return cached;
     const notices = this.notices;
     const match = KEY_PATTERN.exec(apiKey);

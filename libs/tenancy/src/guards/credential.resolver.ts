@@ -3,10 +3,17 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '@app/config';
 import { ErrorCode } from '@app/common';
-import { ApiKeyService } from '../api-key.service';
+import { ApiKeyService, type ResolvedKey } from '../api-key.service';
 import { TenancyException } from '../tenancy.exception';
 import type { Caller } from '../caller';
 import { bearerToken } from './bearer';
+
+const tenantCaller = (key: ResolvedKey): Caller => ({
+  kind: 'tenant',
+  tenantId: key.tenantId,
+  tenantSlug: key.tenantSlug,
+  apiKeyId: key.keyId,
+});
 
 /** Turns a bearer token into a caller: the admin, a tenant, or a 401. */
 @Injectable()
@@ -31,9 +38,12 @@ export class CredentialResolver {
 
   private async resolve(token: string | undefined): Promise<Caller> {
     if (!token) throw new TenancyException(ErrorCode.UNAUTHORIZED, 'Missing bearer token');
+    // A tenant key verified moments ago needs no admin check (hashing the token): the admin token is never one
+    // of the keys this server generated and stored.
+    const verified = this.apiKeys.verifiedKey(token);
+    if (verified) return tenantCaller(verified);
     if (this.isAdmin(token)) return { kind: 'admin' };
-    const key = await this.apiKeys.resolve(token);
-    return { kind: 'tenant', tenantId: key.tenantId, tenantSlug: key.tenantSlug, apiKeyId: key.keyId };
+    return tenantCaller(await this.apiKeys.resolve(token));
   }
 
   private isAdmin(token: string): boolean {
