@@ -23,6 +23,9 @@ export interface QuotaDecision extends QuotaFigure {
  */
 @Injectable()
 export class DailyQuotaService {
+  /** The UTC day of the last request: its start, its name in Redis keys and when it ends. */
+  private day = { start: Number.NaN, name: '', resetsAt: '' };
+
   constructor(
     private readonly redis: RedisService,
     private readonly limits: TenantLimitsService,
@@ -64,11 +67,15 @@ export class DailyQuotaService {
 
   private today(tenantId: string, kind: QuotaKind): { key: string; resetsAt: string } {
     const now = this.clock.now().getTime();
-    const dayStart = now - (now % DAY_MS);
-    const day = new Date(dayStart).toISOString().slice(0, 10);
-    return {
-      key: this.redis.key('quota', kind, tenantId, day),
-      resetsAt: new Date(dayStart + DAY_MS).toISOString(),
-    };
+    const start = now - (now % DAY_MS);
+    // Every request asks, with quotas or without: the day's names are made once a day.
+    if (start !== this.day.start) {
+      this.day = {
+        start,
+        name: new Date(start).toISOString().slice(0, 10),
+        resetsAt: new Date(start + DAY_MS).toISOString(),
+      };
+    }
+    return { key: this.redis.key('quota', kind, tenantId, this.day.name), resetsAt: this.day.resetsAt };
   }
 }
