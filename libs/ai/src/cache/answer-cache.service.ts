@@ -14,7 +14,7 @@ const L1_MAX_ENTRIES = 10_000;
 const L1_MAX_BYTES = 64 * 1024 * 1024;
 /** Questions kept per tenant and model version; a brute-force scan of this many 512-d vectors takes ~1 ms. */
 const MAX_PER_TENANT = 2000;
-/** Characters of question text whose keys are remembered (KeyMemo), about 8 MB. */
+/** Characters of question text whose keys are remembered (`keys`): at most ~8 MB. */
 const KEY_MEMO_MAX_CHARS = 4_000_000;
 const DAY_MS = 86_400_000;
 /** How stale a pod's copy of a tenant's index may get before it re-reads Redis (other pods' answers). */
@@ -209,9 +209,9 @@ export class AnswerCacheService {
   private readonly l1: LRUCache<string, CachedAnswer>;
   private readonly tenants = new LRUCache<string, TenantIndex>({ max: 1000 });
   /**
-   * Each tenant's question text → its key, for the UTC day it was computed for: reading a
-   * question's time words costs more than the rest of a cached answer. Per tenant, so that even the time a
-   * lookup takes says nothing about another tenant's questions.
+   * Each tenant's question text → its key, for the UTC day it was computed for: reading a question's time words
+   * costs more than the rest of a cached answer. Per tenant, so that even the time a lookup takes says nothing
+   * about another tenant's questions.
    */
   private readonly keys = new LRUCache<string, { day: number; key: ExactKey }>({
     maxSize: KEY_MEMO_MAX_CHARS,
