@@ -14,8 +14,8 @@ const versionKey = (tenantId: string, table: string) => `${tenantId.toLowerCase(
 @Injectable()
 export class DataVersionsRepository {
   // Every cached answer proves itself fresh with this read; under load the reads made while queries are out share
-  // the next one. Two may be out at once: with one, the server sat idle ~9% of a cached-answer flood while every
-  // request waited on the same round trip (bench:query: +9% cached answers, docs/performance.md).
+  // the next one. Two may be out at once, so a read made while one is out need not wait for it before its own
+  // (bench:query: +9% cached answers, docs/performance.md).
   private readonly loader = batchRoundTrips<VersionKey, number>((keys) => this.readBatch(keys), {
     inFlight: 2,
   });
