@@ -88,7 +88,7 @@ export class EtlController {
   ): Promise<{ jobId: string }> {
     const jobId = await this.queue
       .queueBackfill({
-        tenantId: tenantId,
+        tenantId,
         entities: body.entity ? [body.entity] : [...ENTITIES],
         mode: 'stale',
       })

@@ -29,11 +29,10 @@ export interface FirstRequestHookHost {
 }
 
 /**
- * Enforces the per-tenant rate limits in the first request hook: after routing, before Nest middleware (the
- * request logger) and before the body is read, parsed or validated, so a rejected request costs a
- * cached key lookup, at most one Redis call and no log line. Accepted searches and embeds then wait for a
- * fair-share slot of this process (FairShareService). Requests without a valid credential pass through to the
- * AuthGuard, which answers 401.
+ * Enforces the per-tenant rate limits in the first request hook: after routing, before the request log starts
+ * and before the body is read, parsed or validated, so a rejected request costs a cached key lookup, at most one
+ * Redis call and no log line. Accepted searches and embeds then wait for a fair-share slot of this process
+ * (FairShareService). Requests without a valid credential pass through to the AuthGuard, which answers 401.
  */
 @Injectable()
 export class RateLimitHook {
