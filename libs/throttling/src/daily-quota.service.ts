@@ -34,8 +34,17 @@ export class DailyQuotaService {
 
   async consume(tenantId: string, kind: QuotaKind, amount: number): Promise<QuotaDecision> {
     const limit = (await this.limits.quotasFor(tenantId))[kind];
+    if (limit <= 0) {
+      return {
+        allowed: true,
+        kind,
+        limit: null,
+        used: 0,
+        remaining: null,
+        resetsAt: this.currentDay().resetsAt,
+      };
+    }
     const { key, resetsAt } = this.today(tenantId, kind);
-    if (limit <= 0) return { allowed: true, kind, limit: null, used: 0, remaining: null, resetsAt };
     const [[, used]] = (await this.redis.client
       .multi()
       .incrby(key, amount)
@@ -66,9 +75,14 @@ export class DailyQuotaService {
   }
 
   private today(tenantId: string, kind: QuotaKind): { key: string; resetsAt: string } {
+    const day = this.currentDay();
+    return { key: this.redis.key('quota', kind, tenantId, day.name), resetsAt: day.resetsAt };
+  }
+
+  /** The current UTC day; every request asks, with quotas or without, so its names are made once a day. */
+  private currentDay(): { name: string; resetsAt: string } {
     const now = this.clock.now().getTime();
     const start = now - (now % DAY_MS);
-    // Every request asks, with quotas or without: the day's names are made once a day.
     if (start !== this.day.start) {
       this.day = {
         start,
@@ -76,6 +90,6 @@ export class DailyQuotaService {
         resetsAt: new Date(start + DAY_MS).toISOString(),
       };
     }
-    return { key: this.redis.key('quota', kind, tenantId, this.day.name), resetsAt: this.day.resetsAt };
+    return this.day;
   }
 }
